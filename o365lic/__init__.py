@@ -1,0 +1,1 @@
+"""o365lic: Microsoft 365 license reporting for MSPs."""

@@ -1,0 +1,166 @@
+"""Settings from the environment and `.streamlit/secrets.toml` (SPEC section 5).
+
+Environment variables win over the `[o365lic]` section of secrets.toml, whose keys are
+the same names in lower case, with or without the ``o365lic_`` prefix (``client_id``). Secrets live only in the returned object, whose ``repr``
+hides them; nothing here writes them anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+__all__ = [
+    "ConfigError",
+    "DEFAULT_AUTHORITY_HOST",
+    "DEFAULT_DB",
+    "DEFAULT_GRAPH_URL",
+    "Settings",
+    "load_settings",
+]
+
+DEFAULT_DB = "data/o365lic.duckdb"
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
+DEFAULT_CONCURRENCY = 16
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+
+_KEYS = (
+    "O365LIC_DB",
+    "O365LIC_CLIENT_ID",
+    "O365LIC_CLIENT_SECRET",
+    "O365LIC_CLIENT_CERT",
+    "O365LIC_CLIENT_CERT_THUMBPRINT",
+    "O365LIC_AUTHORITY_HOST",
+    "O365LIC_GRAPH_URL",
+    "O365LIC_CA_BUNDLE",
+    "O365LIC_CONCURRENCY",
+    "O365LIC_PARTNER_TENANT",
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``client_secret`` is excluded from ``repr``."""
+
+    db_path: Path = Path(DEFAULT_DB)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    client_cert: Path | None = None
+    client_cert_thumbprint: str | None = None
+    authority_host: str = DEFAULT_AUTHORITY_HOST
+    graph_url: str = DEFAULT_GRAPH_URL
+    ca_bundle: Path | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    partner_tenant: str | None = None
+    demo: bool = False
+
+    @property
+    def demo_mode(self) -> bool:
+        """True when no app registration is configured (or the simulator was filled in)."""
+        return self.demo or not self.client_id
+
+    @property
+    def graph_resource(self) -> str:
+        """The Graph resource (scheme and host) whose ``/.default`` scope is requested."""
+        parts = urlsplit(self.graph_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def with_simulator(
+        self, *, authority_host: str, graph_url: str, ca_bundle: str | Path,
+        client_id: str, client_secret: str, partner_tenant: str | None = None,
+    ) -> Settings:
+        """These settings pointed at a Microsoft 365 simulator (demo mode)."""
+        return replace(
+            self, authority_host=authority_host.rstrip("/"), graph_url=graph_url.rstrip("/"),
+            ca_bundle=Path(ca_bundle), client_id=client_id, client_secret=client_secret,
+            client_cert=None, client_cert_thumbprint=None, partner_tenant=partner_tenant,
+            demo=True,
+        )
+
+
+def _read_secrets(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path} could not be read: {exc}") from None
+    section = data.get("o365lic", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [o365lic] must be a table of settings")
+    values: dict[str, str] = {}
+    for key, value in section.items():
+        name = str(key).upper()
+        if not name.startswith("O365LIC_"):
+            name = f"O365LIC_{name}"  # client_id and o365lic_client_id both mean O365LIC_CLIENT_ID
+        if value is not None:
+            values[name] = str(value)
+    return values
+
+
+def _https_url(name: str, value: str) -> str:
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(f"{name} must be an https:// URL (got {value!r})")
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, secrets_file: Path | str | None = None
+) -> Settings:
+    """Read settings from ``environ`` (default ``os.environ``) over secrets.toml."""
+    env = os.environ if environ is None else environ
+    values = _read_secrets(Path(secrets_file) if secrets_file else SECRETS_FILE)
+    for key in _KEYS:
+        if env.get(key, "").strip():
+            values[key] = env[key].strip()
+
+    def get(key: str) -> str | None:
+        value = values.get(key, "").strip()
+        return value or None
+
+    raw_concurrency = get("O365LIC_CONCURRENCY") or str(DEFAULT_CONCURRENCY)
+    try:
+        concurrency = int(raw_concurrency)
+    except ValueError:
+        raise ConfigError(f"O365LIC_CONCURRENCY must be a whole number (got {raw_concurrency!r})") from None
+    if not 1 <= concurrency <= 256:
+        raise ConfigError(f"O365LIC_CONCURRENCY must be between 1 and 256 (got {concurrency})")
+
+    cert = get("O365LIC_CLIENT_CERT")
+    thumbprint = get("O365LIC_CLIENT_CERT_THUMBPRINT")
+    if cert and not thumbprint:
+        raise ConfigError("O365LIC_CLIENT_CERT needs O365LIC_CLIENT_CERT_THUMBPRINT as well")
+    client_id = get("O365LIC_CLIENT_ID")
+    secret = get("O365LIC_CLIENT_SECRET")
+    if client_id and not (secret or cert):
+        raise ConfigError(
+            "O365LIC_CLIENT_ID is set but neither O365LIC_CLIENT_SECRET nor O365LIC_CLIENT_CERT is"
+        )
+    ca_bundle = get("O365LIC_CA_BUNDLE")
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConfigError(f"O365LIC_CA_BUNDLE names a file that does not exist: {ca_bundle}")
+
+    return Settings(
+        db_path=Path(get("O365LIC_DB") or DEFAULT_DB),
+        client_id=client_id,
+        client_secret=secret,
+        client_cert=Path(cert) if cert else None,
+        client_cert_thumbprint=thumbprint,
+        authority_host=_https_url("O365LIC_AUTHORITY_HOST", get("O365LIC_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST),
+        graph_url=_https_url("O365LIC_GRAPH_URL", get("O365LIC_GRAPH_URL") or DEFAULT_GRAPH_URL),
+        ca_bundle=Path(ca_bundle) if ca_bundle else None,
+        concurrency=concurrency,
+        partner_tenant=get("O365LIC_PARTNER_TENANT"),
+    )
