@@ -1,0 +1,224 @@
+"""The "Office 365 Licenses" flexible assets: the locked synced type and a tenant's sync.
+
+:func:`apply_tenant_sync` replaces a tenant's license assets, contacts, tags,
+subscriptions and history snapshot in one transaction: a failure leaves the previous data
+whole. Asset ids are stable across syncs (matched by tenant and SKU), so an asset's
+security settings survive re-syncs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Sequence
+
+import duckdb
+
+from o365lic.licenses import LicenseRecord
+from o365lic.store.database import Store
+from o365lic.store.records import SubscriptionRecord, TenantInfo
+from o365lic.store.schema import LICENSE_TYPE_FIELDS, LICENSE_TYPE_NAME
+
+__all__ = ["LockedError", "apply_tenant_sync", "ensure_license_type", "load_product_names", "load_free_skus"]
+
+
+class LockedError(PermissionError):
+    """An edit of something the Office 365 integration owns."""
+
+
+def ensure_license_type(con: duckdb.DuckDBPyConnection) -> int:
+    """The id of the synced, locked "Office 365 Licenses" type, created with its fields."""
+    row = con.execute(
+        "SELECT id FROM flexible_asset_types WHERE name = ? ORDER BY id LIMIT 1", [LICENSE_TYPE_NAME]
+    ).fetchone()
+    if row:
+        return int(row[0])
+    row = con.execute(
+        "INSERT INTO flexible_asset_types (name, description, synced, locked) VALUES (?, ?, TRUE, TRUE) "
+        "RETURNING id",
+        [LICENSE_TYPE_NAME, "Microsoft 365 licenses synced from Microsoft Graph (locked)"],
+    ).fetchone()
+    assert row is not None
+    type_id = int(row[0])
+    con.executemany(
+        "INSERT INTO flexible_asset_fields (flexible_asset_type_id, name, kind, hint, position, locked) "
+        "VALUES (?, ?, ?, ?, ?, TRUE)",
+        [[type_id, name, kind, hint, pos] for pos, (name, kind, hint) in enumerate(LICENSE_TYPE_FIELDS, 1)],
+    )
+    return type_id
+
+
+def load_product_names(store: Store) -> dict[str, str]:
+    """SKU id -> product name, as loaded from Microsoft's reference file (may be empty)."""
+    return {str(k): str(v) for k, v in store.rows("SELECT sku_id, name FROM product_names")}
+
+
+def load_free_skus(store: Store) -> set[str] | None:
+    """The edited free-SKU list, or None while the default list applies."""
+    if not store.scalar("SELECT count(*) FROM app_state WHERE key = 'free_skus_edited'"):
+        return None
+    return {str(r[0]) for r in store.rows("SELECT sku_part_number FROM free_skus")}
+
+
+_MERGE_CONTACTS = (
+    # 1. the same Microsoft user (object id) already is a contact of the organization
+    """
+    UPDATE contacts SET user_principal_name = s.user_principal_name, display_name = s.display_name,
+        given_name = s.given_name, surname = s.surname, mail = s.mail,
+        account_enabled = s.account_enabled, updated_at = $now
+    FROM staging_users s
+    WHERE s.sync_run_id = $run AND contacts.organization_id = $org AND contacts.user_id = s.user_id
+    """,
+    # 2. a contact with the same user principal name that no current user claims
+    """
+    UPDATE contacts SET user_id = m.user_id, user_principal_name = m.user_principal_name,
+        display_name = m.display_name, given_name = m.given_name, surname = m.surname,
+        mail = m.mail, account_enabled = m.account_enabled, updated_at = $now
+    FROM (
+        SELECT DISTINCT ON (c.id) c.id AS contact_id, s.*
+        FROM staging_users s
+        JOIN contacts c ON c.organization_id = $org
+             AND lower(c.user_principal_name) = lower(s.user_principal_name)
+        WHERE s.sync_run_id = $run
+          AND s.user_id NOT IN (SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)
+          AND (c.user_id IS NULL OR c.user_id NOT IN (SELECT user_id FROM staging_users WHERE sync_run_id = $run))
+        ORDER BY c.id
+    ) m
+    WHERE contacts.id = m.contact_id
+    """,
+    # 3. everybody else becomes a new contact
+    """
+    INSERT INTO contacts (organization_id, integration_id, user_id, user_principal_name, display_name,
+        given_name, surname, mail, account_enabled, created_by_integration, created_at, updated_at)
+    SELECT DISTINCT ON (s.user_id) $org, $integration, s.user_id, s.user_principal_name, s.display_name,
+        s.given_name, s.surname, s.mail, s.account_enabled, TRUE, $now, $now
+    FROM staging_users s
+    WHERE s.sync_run_id = $run
+      AND s.user_id NOT IN (SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)
+    """,
+)
+
+
+def _upsert_assets(
+    con: duckdb.DuckDBPyConnection, *, type_id: int, org_id: int, integration_id: int,
+    licenses: Sequence[LicenseRecord], now: datetime,
+) -> None:
+    existing = {
+        str(sku): int(asset_id)
+        for asset_id, sku in con.execute(
+            "SELECT id, sku_id FROM flexible_assets WHERE integration_id = ? AND flexible_asset_type_id = ?",
+            [integration_id, type_id],
+        ).fetchall()
+    }
+    seen = {lic.sku_id for lic in licenses}
+    gone = [asset_id for sku, asset_id in existing.items() if sku not in seen]
+    if gone:
+        marks = ", ".join("?" * len(gone))
+        con.execute(f"DELETE FROM flexible_asset_tags WHERE flexible_asset_id IN ({marks})", gone)
+        con.execute(f"DELETE FROM flexible_assets WHERE id IN ({marks})", gone)
+    for lic in licenses:
+        c = lic.counts
+        values = [
+            org_id, lic.license_name, lic.sku_part_number, lic.license_name, lic.status,
+            c.active, c.consumed, c.unused, c.over_assigned, c.enabled_units, c.warning_units,
+            c.suspended_units, c.locked_out_units, lic.is_free, lic.free_reason, now, now,
+        ]
+        if lic.sku_id in existing:
+            con.execute(
+                "UPDATE flexible_assets SET organization_id = ?, name = ?, sku_part_number = ?, "
+                "license_name = ?, status = ?, active = ?, consumed = ?, unused = ?, over_assigned = ?, "
+                "enabled_units = ?, warning_units = ?, suspended_units = ?, locked_out_units = ?, "
+                "is_free = ?, free_reason = ?, synced_at = ?, updated_at = ?, synced = TRUE, archived = FALSE "
+                "WHERE id = ?",
+                values + [existing[lic.sku_id]],
+            )
+        else:
+            con.execute(
+                "INSERT INTO flexible_assets (organization_id, name, sku_part_number, license_name, status, "
+                "active, consumed, unused, over_assigned, enabled_units, warning_units, suspended_units, "
+                "locked_out_units, is_free, free_reason, synced_at, updated_at, created_at, "
+                "flexible_asset_type_id, integration_id, sku_id, synced) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
+                values + [now, type_id, integration_id, lic.sku_id],
+            )
+
+
+def apply_tenant_sync(
+    store: Store,
+    *,
+    run_id: int,
+    integration_id: int,
+    tenant: TenantInfo,
+    licenses: Sequence[LicenseRecord] | None,
+    subscriptions: Sequence[SubscriptionRecord] | None,
+    users: int,
+    requests: int,
+    retries: int,
+) -> None:
+    """Land one tenant's successful sync in one transaction (see the module docstring).
+
+    ``licenses`` None means the tenant's Licenses setting is off: contacts are refreshed,
+    the license assets are left as they are.
+    """
+    now = datetime.now(timezone.utc)
+    with store.transaction() as con:
+        row = con.execute(
+            "SELECT organization_id FROM integrations WHERE id = ? AND disconnected_at IS NULL",
+            [integration_id],
+        ).fetchone()
+        if not row or row[0] is None:
+            raise LookupError("the tenant was disconnected or unmatched while it synced")
+        org_id = int(row[0])
+        con.execute(
+            "UPDATE integrations SET tenant_name = coalesce(?, tenant_name), "
+            "default_domain = coalesce(?, default_domain) WHERE id = ?",
+            [tenant.display_name, tenant.default_domain, integration_id],
+        )
+        params = {"run": run_id, "org": org_id, "integration": integration_id, "now": now}
+        for sql in _MERGE_CONTACTS:
+            con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+        if licenses is not None:
+            type_id = ensure_license_type(con)
+            _upsert_assets(con, type_id=type_id, org_id=org_id, integration_id=integration_id,
+                           licenses=licenses, now=now)
+            con.execute(
+                "DELETE FROM flexible_asset_tags WHERE flexible_asset_id IN "
+                "(SELECT id FROM flexible_assets WHERE integration_id = ?)", [integration_id])
+            con.execute(
+                """
+                INSERT INTO flexible_asset_tags (flexible_asset_id, contact_id)
+                SELECT DISTINCT a.id, c.id
+                FROM staging_user_licenses l
+                JOIN flexible_assets a ON a.integration_id = $integration AND a.sku_id = l.sku_id
+                JOIN contacts c ON c.organization_id = $org AND c.user_id = l.user_id
+                WHERE l.sync_run_id = $run
+                """,
+                {"integration": integration_id, "org": org_id, "run": run_id},
+            )
+            con.execute("DELETE FROM subscriptions WHERE integration_id = ?", [integration_id])
+            if subscriptions:
+                con.executemany(
+                    "INSERT INTO subscriptions (integration_id, subscription_id, commerce_subscription_id, "
+                    "sku_id, sku_part_number, status, total_licenses, is_trial, created_date_time, "
+                    "next_lifecycle_date_time, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[integration_id, s.subscription_id, s.commerce_subscription_id, s.sku_id,
+                      s.sku_part_number, s.status, s.total_licenses, s.is_trial, s.created_date_time,
+                      s.next_lifecycle_date_time, now] for s in subscriptions],
+                )
+            con.execute(
+                """
+                INSERT INTO license_snapshots
+                SELECT ?, a.integration_id, a.organization_id, i.tenant_id, a.sku_id, a.sku_part_number,
+                       a.license_name, a.status, a.active, a.consumed, a.unused, a.over_assigned,
+                       a.warning_units, a.suspended_units, a.is_free, ?
+                FROM flexible_assets a JOIN integrations i ON i.id = a.integration_id
+                WHERE a.integration_id = ?
+                """,
+                [run_id, now, integration_id],
+            )
+        con.execute("DELETE FROM staging_users WHERE sync_run_id = ?", [run_id])
+        con.execute("DELETE FROM staging_user_licenses WHERE sync_run_id = ?", [run_id])
+        con.execute(
+            "UPDATE sync_runs SET finished_at = ?, outcome = 'ok', error = NULL, licenses = ?, users = ?, "
+            "requests = ?, retries = ? WHERE id = ?",
+            [now, len(licenses) if licenses is not None else None, users, requests, retries, run_id],
+        )

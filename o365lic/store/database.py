@@ -1,0 +1,143 @@
+"""Opening the DuckDB file: open, work, close; retry briefly on another process's lock.
+
+A cron sync in another process may hold the file. Every operation opens a connection,
+does its work and closes it, so the app and the CLI take turns. Writes go through
+:meth:`Store.transaction`, which commits on success and rolls back on any error; within a
+process, writers take turns on a lock (DuckDB transactions are optimistic).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+from o365lic.store.schema import migrate
+
+__all__ = ["Store", "StoreBusyError", "StoreError"]
+
+
+class StoreError(RuntimeError):
+    """The database could not be used; the message says why."""
+
+
+class StoreBusyError(StoreError):
+    """Another program holds the database file."""
+
+
+_write_locks: dict[str, threading.RLock] = {}
+_migrated: set[str] = set()
+_registry_lock = threading.Lock()
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+class Store:
+    """The o365lic database at ``path``: schema on first open, short-lived connections."""
+
+    def __init__(self, path: str | Path, *, lock_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        key = str(self.path.resolve())
+        with _registry_lock:
+            self._write_lock = _write_locks.setdefault(key, threading.RLock())
+        self._key = key
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    pid = _PID.search(str(exc))
+                    holder = f" (process {pid.group(1)})" if pid else ""
+                    raise StoreBusyError(
+                        f"the database {self.path} is in use by another program{holder}; "
+                        "a sync may be running from the command line. Try again when it has finished."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+        if self._key not in _migrated:
+            with self._write_lock:
+                try:
+                    migrate(con)
+                except BaseException:
+                    con.close()
+                    raise
+                _migrated.add(self._key)
+        return con
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for reads (or a caller-managed write); closed afterwards.
+
+        Nested use in one thread reuses the outer connection.
+        """
+        outer: duckdb.DuckDBPyConnection | None = getattr(self._local, "con", None)
+        if outer is not None:
+            yield outer
+            return
+        con = self._open()
+        self._local.con = con
+        try:
+            yield con
+        finally:
+            self._local.con = None
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        with self._write_lock, self.connect() as con:
+            if getattr(self._local, "in_transaction", False):
+                yield con
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._local.in_transaction = True
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            else:
+                con.execute("COMMIT")
+            finally:
+                self._local.in_transaction = False
+
+    def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """The result of a read query as a DataFrame."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).df()
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a read query."""
+        with self.connect() as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        with self.connect() as con:
+            row = con.execute(sql, params or []).fetchone()
+        return row[0] if row else None

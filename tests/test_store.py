@@ -1,0 +1,144 @@
+"""The DuckDB store: schema, transactions, another process's lock, integrations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from o365lic.store import (
+    LICENSE_TYPE_NAME,
+    SCHEMA_VERSION,
+    IntegrationError,
+    Store,
+    StoreBusyError,
+    add_integration,
+    ensure_license_type,
+    get_integration,
+    list_integrations,
+    update_integration,
+)
+
+TENANT = "11111111-2222-3333-4444-555555555555"
+TABLES = {
+    "organizations", "contacts", "integrations", "flexible_asset_types", "flexible_asset_fields",
+    "flexible_assets", "flexible_asset_tags", "subscriptions", "sync_runs", "license_snapshots",
+    "schema_version",
+}
+VIEW_COLUMNS = [
+    "organization", "tenant_id", "sku_id", "sku_part_number", "license_name", "status", "active",
+    "consumed", "unused", "over_assigned", "warning_units", "suspended_units", "is_free", "synced_at",
+]
+
+
+def test_schema_is_created_on_first_open(store: Store) -> None:
+    tables = {r[0] for r in store.rows("SELECT table_name FROM information_schema.tables")}
+    assert TABLES <= tables
+    assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+    columns = [r[0] for r in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'office365_licenses' "
+        "ORDER BY ordinal_position")]
+    assert columns[: len(VIEW_COLUMNS)] == VIEW_COLUMNS
+
+
+def test_reopening_does_not_migrate_twice(db_path: Path) -> None:
+    Store(db_path).rows("SELECT 1")
+    con = duckdb.connect(str(db_path))
+    try:
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone() == (1,)
+    finally:
+        con.close()
+
+
+def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    Store(db_path).rows("SELECT 1")
+    con = duckdb.connect(str(db_path))
+    con.execute("INSERT INTO schema_version (version) VALUES (99)")
+    con.close()
+    from o365lic.store.database import _migrated
+
+    _migrated.discard(str(db_path.resolve()))
+    with pytest.raises(RuntimeError, match="newer o365lic"):
+        Store(db_path).rows("SELECT 1")
+
+
+def test_transaction_rolls_back_on_error(store: Store) -> None:
+    with pytest.raises(ZeroDivisionError):
+        with store.transaction() as con:
+            con.execute("INSERT INTO organizations (name) VALUES ('Half done')")
+            raise ZeroDivisionError
+    assert store.scalar("SELECT count(*) FROM organizations") == 0
+
+
+def test_the_license_type_is_created_once_with_locked_fields(store: Store) -> None:
+    with store.transaction() as con:
+        first = ensure_license_type(con)
+        second = ensure_license_type(con)
+    assert first == second
+    assert store.rows("SELECT name, synced, locked FROM flexible_asset_types") == [(LICENSE_TYPE_NAME, True, True)]
+    fields = store.rows("SELECT name, locked FROM flexible_asset_fields ORDER BY position")
+    assert ("Active", True) in fields and ("Consumed", True) in fields and ("Unused", True) in fields
+
+
+def _hold_lock(db_path: Path, seconds: float) -> subprocess.Popen[str]:
+    code = (f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); print('ready', flush=True); "
+            f"time.sleep({seconds}); c.close()")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_a_lock_held_by_another_process_is_reported(db_path: Path) -> None:
+    Store(db_path).rows("SELECT 1")
+    holder = _hold_lock(db_path, 30)
+    try:
+        with pytest.raises(StoreBusyError, match=rf"in use by another program \(process {holder.pid}\)"):
+            Store(db_path, lock_timeout=0.5).rows("SELECT 1")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_brief_lock_is_waited_out(db_path: Path) -> None:
+    Store(db_path).rows("SELECT 1")
+    holder = _hold_lock(db_path, 1.0)
+    try:
+        started = time.monotonic()
+        assert Store(db_path, lock_timeout=15).scalar("SELECT 42") == 42
+        assert time.monotonic() - started > 0.3  # it really waited for the other process
+    finally:
+        holder.wait()
+
+
+def test_add_integration_creates_or_reuses_the_organization(store: Store) -> None:
+    first = add_integration(store, TENANT.upper(), "Contoso")
+    assert first.tenant_id == TENANT and first.organization == "Contoso" and first.status == "Never synced"
+    second = add_integration(store, "22222222-2222-3333-4444-555555555555", "  contoso ")
+    assert second.organization_id == first.organization_id
+    assert store.scalar("SELECT count(*) FROM organizations") == 1
+
+
+def test_a_tenant_cannot_be_connected_twice(store: Store) -> None:
+    add_integration(store, TENANT, "Contoso")
+    with pytest.raises(IntegrationError, match="already connected"):
+        add_integration(store, TENANT, "Fabrikam")
+    assert store.scalar("SELECT count(*) FROM integrations") == 1
+    assert store.scalar("SELECT count(*) FROM organizations") == 1
+
+
+def test_update_settings_and_pause(store: Store) -> None:
+    add_integration(store, TENANT, "Contoso")
+    updated = update_integration(store, TENANT, sync_licenses=False, sync_interval_minutes=15)
+    assert (updated.sync_licenses, updated.sync_interval_minutes) == (False, 15)
+    assert update_integration(store, TENANT, paused=True).status == "Paused"
+    assert update_integration(store, TENANT, paused=False).status == "Never synced"
+    with pytest.raises(IntegrationError, match="not connected"):
+        update_integration(store, "99999999-2222-3333-4444-555555555555", paused=True)
+    with pytest.raises(IntegrationError, match="at least one minute"):
+        update_integration(store, TENANT, sync_interval_minutes=0)
+    assert get_integration(store, TENANT) is not None
+    assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
