@@ -1,0 +1,421 @@
+"""The HTTPS transport and lifecycle of the Microsoft 365 simulator."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import socketserver
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, CertificateRegistry, TokenStore
+from .certs import create_tls_files
+from .counters import RequestCounters
+from .endpoints import Dispatcher, Request, Response
+from .faults import ANY_TENANT, Fault, FaultBook
+from .model import SimulatedTenant, find_tenant, generate_partner_tenant, generate_tenants
+
+__all__ = ["Simulator", "start_simulator", "serve_forever"]
+
+logger = logging.getLogger(__name__)
+
+_HANDSHAKE_TIMEOUT_S = 10.0
+_IDLE_TIMEOUT_S = 60.0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Parses HTTP/1.1, delegates to the dispatcher, writes (or truncates) the answer."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "o365lic-m365-simulator/1.0"
+    sys_version = ""
+    timeout = _IDLE_TIMEOUT_S
+    disable_nagle_algorithm = True
+    server: _TlsServer
+
+    def version_string(self) -> str:
+        """The ``Server`` header value."""
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Per-request logging is off (debug level only)."""
+        logger.debug("%s - " + format, self.address_string(), *args)
+
+    def handle(self) -> None:
+        """Serve keep-alive requests; a client that goes away is not an error."""
+        try:
+            super().handle()
+        except (OSError, ValueError):
+            self.close_connection = True
+
+    def _serve(self) -> None:
+        length_header = self.headers.get("Content-Length")
+        try:
+            length = int(length_header) if length_header else 0
+        except ValueError:
+            length = 0
+        body = self.rfile.read(length) if length > 0 else b""
+        simulator = self.server.simulator
+        if simulator.latency_ms > 0:
+            time.sleep(simulator.latency_ms / 1000.0)
+        request = Request(method=self.command, target=self.path, headers=self.headers, body=body)
+        try:
+            response = simulator.dispatcher.handle(request)
+        except Exception:  # a simulator bug must not kill the connection silently
+            logger.exception("simulator failed on %s %s", self.command, self.path)
+            response = Response(
+                500,
+                b'{"error":{"code":"InternalServerError","message":"The simulator failed.","innerError":{}}}',
+                "application/json",
+            )
+        if response.delay_s > 0:
+            time.sleep(response.delay_s)
+        self._write(response)
+
+    def _write(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if response.truncate:
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self.wfile.write(response.body)
+
+    do_GET = _serve
+    do_POST = _serve
+    do_PUT = _serve
+    do_PATCH = _serve
+    do_DELETE = _serve
+    do_HEAD = _serve
+
+
+class _TlsServer(ThreadingHTTPServer):
+    """Threading HTTP server doing the TLS handshake in the connection's own thread."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def __init__(self, address: tuple[str, int], context: ssl.SSLContext, simulator: Simulator) -> None:
+        self.ssl_context = context
+        self.simulator = simulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without the reverse DNS lookup of ``HTTPServer.server_bind``."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Wrap the accepted socket in TLS, then serve it until it closes."""
+        try:
+            request.settimeout(_HANDSHAKE_TIMEOUT_S)
+            tls = self.ssl_context.wrap_socket(request, server_side=True)
+        except (OSError, ValueError):
+            return
+        with self._connections_lock:
+            self._connections.add(tls)
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(tls)
+            try:
+                tls.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Connection-level errors are expected (clients time out, drop); log at debug only."""
+        logger.debug("connection error from %s", client_address, exc_info=True)
+
+    def close_connections(self) -> None:
+        """Shut down every open keep-alive connection."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Simulator:
+    """A running (or startable) simulated Microsoft 365 cloud: Entra sign-in plus Graph v1.0.
+
+    ``tenants`` (customer tenants by id) may be mutated between requests; every response is
+    rendered from the current state under ``lock``.
+    """
+
+    def __init__(
+        self,
+        tenants: Iterable[SimulatedTenant] = (),
+        *,
+        partner: SimulatedTenant | None = None,
+        seed: int = 365,
+        latency_ms: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.client_id: str = DEMO_CLIENT_ID
+        self.client_secret: str = DEMO_CLIENT_SECRET
+        self.latency_ms: int = latency_ms
+        self.lock = threading.RLock()
+        self.tenants: dict[str, SimulatedTenant] = {t.tenant_id: t for t in tenants}
+        self.partner_tenant: SimulatedTenant = partner or generate_partner_tenant(seed)
+        self.faults = FaultBook()
+        self.counters = RequestCounters()
+        self.tokens = TokenStore()
+        self.certificates = CertificateRegistry()
+        self._host = host
+        self._port = port
+        self._server: _TlsServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tempdir: Path | None = None
+        self._dispatcher: Dispatcher | None = None
+        self.authority_host: str = ""
+        self.graph_url: str = ""
+        self.ca_file: str = ""
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def partner_tenant_id(self) -> str:
+        """Tenant id of the MSP's own tenant (token + ``/contracts``)."""
+        return self.partner_tenant.tenant_id
+
+    @property
+    def graph_resource(self) -> str:
+        """The Graph resource for scopes: the Graph URL without ``/v1.0``."""
+        return self.authority_host
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (0 before start)."""
+        return self._server.server_address[1] if self._server is not None else 0
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """The request router (available once started)."""
+        if self._dispatcher is None:
+            raise RuntimeError("The simulator is not started.")
+        return self._dispatcher
+
+    def start(self) -> Simulator:
+        """Create the TLS files, bind, and serve on a daemon thread; returns ``self``."""
+        if self._server is not None:
+            return self
+        tempdir = Path(tempfile.mkdtemp(prefix="o365lic-simulator-"))
+        try:
+            files = create_tls_files(tempdir)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            context.load_cert_chain(str(files.cert_file), str(files.key_file))
+            context.set_alpn_protocols(["http/1.1"])
+            server = _TlsServer((self._host, self._port), context, self)
+        except BaseException:
+            shutil.rmtree(tempdir, ignore_errors=True)
+            raise
+        port = server.server_address[1]
+        public_host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        if ":" in public_host:
+            public_host = f"[{public_host}]"
+        self._tempdir = tempdir
+        self.ca_file = str(files.ca_file)
+        self.authority_host = f"https://{public_host}:{port}"
+        self.graph_url = f"{self.authority_host}/v1.0"
+        self._dispatcher = Dispatcher(
+            authority_host=self.authority_host,
+            lock=self.lock,
+            tenants=self.tenants,
+            partner=self.partner_tenant,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            faults=self.faults,
+            counters=self.counters,
+            tokens=self.tokens,
+            certificates=self.certificates,
+            accepted_hosts={f"{public_host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"},
+        )
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"m365-simulator-{port}", daemon=True
+        )
+        self._thread.start()
+        self._wait_until_accepting(public_host.strip("[]"), port)
+        return self
+
+    @staticmethod
+    def _wait_until_accepting(host: str, port: int, timeout_s: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def stop(self) -> None:
+        """Stop serving, close connections, free the port, delete the TLS files. Idempotent."""
+        server, thread = self._server, self._thread
+        self._server = None
+        self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            server.close_connections()
+        if thread is not None:
+            thread.join(timeout=5)
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def __enter__(self) -> Simulator:
+        """Start (if needed) and return the simulator."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the simulator."""
+        self.stop()
+
+    # ------------------------------------------------------------------ state
+
+    def add_tenant(self, tenant: SimulatedTenant) -> None:
+        """Add (or replace) a customer tenant; the partner's ``/contracts`` lists it."""
+        with self.lock:
+            self.tenants[tenant.tenant_id] = tenant
+
+    def find_tenant(self, key: str) -> SimulatedTenant | None:
+        """A customer or the partner tenant, by GUID or verified domain."""
+        with self.lock:
+            return find_tenant([self.partner_tenant, *self.tenants.values()], key)
+
+    def _tenant_key(self, tenant_id: str) -> str:
+        if tenant_id == ANY_TENANT:
+            return ANY_TENANT
+        tenant = self.find_tenant(tenant_id)
+        return tenant.tenant_id if tenant is not None else tenant_id
+
+    def add_fault(self, tenant_id: str, fault: Fault) -> None:
+        """Arm ``fault`` for a tenant (GUID, domain, or ``"*"`` for every tenant)."""
+        self.faults.add(self._tenant_key(tenant_id), fault)
+
+    def clear_faults(self, tenant_id: str | None = None) -> None:
+        """Disarm the faults of one tenant, or all faults."""
+        self.faults.clear(None if tenant_id is None else self._tenant_key(tenant_id))
+
+    def pending_faults(self, tenant_id: str | None = None) -> list[Fault]:
+        """Faults still armed (``times`` = remaining), for one tenant or all."""
+        return self.faults.pending(None if tenant_id is None else self._tenant_key(tenant_id))
+
+    def request_count(self, tenant_id: str | None = None, path: str | None = None) -> int:
+        """Graph requests received, by tenant (of the token) and exact path such as ``/users``."""
+        return self.counters.graph(None if tenant_id is None else self._tenant_key(tenant_id), path)
+
+    def token_request_count(self, tenant_id: str | None = None) -> int:
+        """Token requests received, by tenant."""
+        return self.counters.token(None if tenant_id is None else self._tenant_key(tenant_id))
+
+    def reset_counters(self) -> None:
+        """Set all request counters to zero."""
+        self.counters.reset()
+
+    def register_certificate(self, public_cert_pem: bytes) -> str:
+        """Register an app certificate for client assertions; returns its SHA-1 thumbprint (hex)."""
+        return self.certificates.register(public_cert_pem)
+
+    def expire_tokens(self, tenant_id: str | None = None) -> int:
+        """Make issued access tokens expired (Graph then answers 401); returns how many."""
+        return self.tokens.expire(None if tenant_id is None else self._tenant_key(tenant_id))
+
+
+def start_simulator(
+    tenants: int = 6,
+    users_per_tenant: int | None = None,
+    seed: int = 365,
+    latency_ms: int = 0,
+    port: int = 0,
+    host: str = "127.0.0.1",
+) -> Simulator:
+    """Generate ``tenants`` customer tenants and start serving them over HTTPS on loopback."""
+    simulator = Simulator(
+        generate_tenants(tenants, seed=seed, users_per_tenant=users_per_tenant),
+        partner=generate_partner_tenant(seed),
+        seed=seed,
+        latency_ms=latency_ms,
+        host=host,
+        port=port,
+    )
+    return simulator.start()
+
+
+def serve_forever(
+    port: int = 8365,
+    tenants: int = 6,
+    latency_ms: int = 0,
+    seed: int = 365,
+    users_per_tenant: int | None = None,
+) -> None:
+    """Run the simulator in the foreground, print how to reach it, and block until Ctrl-C."""
+    simulator = start_simulator(
+        tenants=tenants, users_per_tenant=users_per_tenant, seed=seed, latency_ms=latency_ms, port=port
+    )
+    try:
+        lines = [
+            "Microsoft 365 simulator running (fictitious demo data).",
+            f"  authority host : {simulator.authority_host}",
+            f"  graph url      : {simulator.graph_url}",
+            f"  CA file        : {simulator.ca_file}",
+            f"  client id      : {simulator.client_id}",
+            f"  client secret  : {simulator.client_secret}   (demo secret, only valid here)",
+            f"  partner tenant : {simulator.partner_tenant_id}  {simulator.partner_tenant.display_name}",
+            "  customer tenants:",
+        ]
+        lines += [
+            f"    {tenant.tenant_id}  {tenant.default_domain:<36} {tenant.display_name}"
+            for tenant in simulator.tenants.values()
+        ]
+        lines.append("Press Ctrl-C to stop.")
+        print("\n".join(lines), flush=True)
+        while simulator.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
