@@ -1,0 +1,196 @@
+"""The Graph client over real HTTPS against the simulator: tokens, retries, paging, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+
+import pytest
+
+from o365lic.graph import (
+    GraphConnector,
+    GraphError,
+    SignInError,
+    parse_retry_after,
+    resolve_tenant_id,
+    validate_tenant_input,
+)
+from o365lic.simulator import Fault, SimulatedTenant, Simulator, generate_tenants
+from tests.conftest import fast_connector, settings_for
+
+
+@pytest.fixture
+def settings(sim: Simulator, db_path):
+    return settings_for(sim, db_path)
+
+
+def _first_tenant(sim: Simulator) -> str:
+    return next(iter(sim.tenants))
+
+
+def test_token_is_fetched_once_and_reused(sim: Simulator, settings) -> None:
+    tenant = list(sim.tenants)[1]
+    connector = GraphConnector(settings)
+    before = sim.token_request_count(tenant)
+    for _ in range(3):
+        with connector.client(tenant) as client:
+            assert client.get("/organization")["value"][0]["id"] == tenant
+    assert sim.token_request_count(tenant) - before == 1
+
+
+def test_wrong_secret_is_a_clear_sign_in_error(sim: Simulator, settings) -> None:
+    bad = dataclasses.replace(settings, client_secret="definitely-wrong-secret")
+    with pytest.raises(SignInError) as caught:
+        GraphConnector(bad).client(_first_tenant(sim)).get("/organization")
+    error = caught.value
+    assert error.code == "invalid_client"
+    assert "secret or certificate was refused" in str(error)
+    assert _first_tenant(sim) in str(error)
+    assert "definitely-wrong-secret" not in str(error)
+
+
+def test_unknown_tenant_is_a_clear_sign_in_error(settings) -> None:
+    with pytest.raises(SignInError) as caught:
+        GraphConnector(settings).token(str(uuid.uuid4()))
+    assert caught.value.code in {"invalid_tenant", "invalid_request"}
+
+
+def test_untrusted_certificate_is_named(sim: Simulator, settings, monkeypatch) -> None:
+    untrusting = dataclasses.replace(settings, ca_bundle=None)
+    with pytest.raises(SignInError, match="not trusted"):
+        GraphConnector(untrusting).token(_first_tenant(sim))
+
+
+def test_users_are_paged_to_the_end(own_simulator: Simulator, db_path) -> None:
+    big = generate_tenants(1, seed=99, users_per_tenant=2500)[0]
+    big = dataclasses.replace(big, tenant_id=str(uuid.uuid4()), domains=["bigcorp.onmicrosoft.com"])
+    own_simulator.add_tenant(big)
+    connector = GraphConnector(settings_for(own_simulator, db_path))
+    with connector.client(big.tenant_id) as client:
+        pages = list(client.iter_pages("/users", {"$select": "id,userPrincipalName,assignedLicenses", "$top": "999"}))
+    assert [len(p) for p in pages] == [999, 999, 502]
+    ids = [u["id"] for p in pages for u in p]
+    assert len(set(ids)) == 2500
+    assert set(pages[0][0]) <= {"id", "userPrincipalName", "assignedLicenses"}
+    assert own_simulator.request_count(big.tenant_id, "/users") == 3
+
+
+def test_429_then_success_honours_retry_after(sim: Simulator, settings) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("throttle", path="/subscribedSkus", times=2, retry_after=0.3))
+    with fast_connector(settings).client(tenant) as client:
+        started = time.monotonic()
+        skus = client.get_all("/subscribedSkus")
+        elapsed = time.monotonic() - started
+    assert skus
+    assert client.stats.retries == 2
+    assert elapsed >= 0.6  # waited Retry-After twice, not the 0.01 s back-off
+
+
+@pytest.mark.parametrize("kind", ["unavailable", "gateway_timeout"])
+def test_503_and_504_are_retried(sim: Simulator, settings, kind: str) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault(kind, path="/organization", times=2, retry_after=None))
+    with fast_connector(settings).client(tenant) as client:
+        assert client.get("/organization")["value"][0]["id"] == tenant
+    assert client.stats.retries == 2
+
+
+def test_a_429_storm_gives_up_after_bounded_attempts(sim: Simulator, settings) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("throttle", path="/organization", times=None, retry_after=0.05))
+    connector = fast_connector(settings)
+    with connector.client(tenant) as client:
+        with pytest.raises(GraphError) as caught:
+            client.get("/organization")
+    assert caught.value.status == 429 and caught.value.code == "TooManyRequests"
+    assert "GET /organization" in str(caught.value)
+    assert client.stats.requests == connector.max_attempts
+
+
+@pytest.mark.parametrize("kind", ["malformed", "truncated"])
+def test_a_bad_body_once_is_retried(sim: Simulator, settings, kind: str) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault(kind, path="/subscribedSkus", times=1))
+    with fast_connector(settings).client(tenant) as client:
+        assert client.get_all("/subscribedSkus")
+    assert client.stats.retries == 1
+
+
+def test_a_body_that_stays_malformed_fails_clearly(sim: Simulator, settings) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("malformed", path="/subscribedSkus", times=None))
+    with fast_connector(settings).client(tenant) as client:
+        with pytest.raises(GraphError, match="MalformedResponse"):
+            client.get_all("/subscribedSkus")
+
+
+def test_a_slow_answer_times_out_and_is_retried(sim: Simulator, settings) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("slow", path="/organization", times=1, delay_s=3.0))
+    with fast_connector(settings).client(tenant) as client:
+        assert client.get("/organization")["value"]
+    assert client.stats.retries == 1
+
+
+def test_graph_errors_carry_code_and_message(sim: Simulator, settings) -> None:
+    with GraphConnector(settings).client(_first_tenant(sim)) as client:
+        with pytest.raises(GraphError) as caught:
+            client.get("/users", {"$top": "1000"})
+    assert caught.value.status == 400
+    assert caught.value.code == "Request_UnsupportedQuery"
+    assert "Invalid page size" in caught.value.message
+
+
+def test_resolve_a_domain_to_the_tenant_id(sim: Simulator, settings) -> None:
+    tenant: SimulatedTenant = next(iter(sim.tenants.values()))
+    assert resolve_tenant_id(settings, tenant.domains[0].upper()) == tenant.tenant_id
+    assert resolve_tenant_id(settings, tenant.tenant_id) == tenant.tenant_id
+    with pytest.raises(SignInError, match="does not know this tenant"):
+        resolve_tenant_id(settings, "nobody-here.onmicrosoft.com")
+
+
+@pytest.mark.parametrize("text", ["", "not a tenant!!", "1234", "contoso", "http://contoso.com", "a" * 300 + ".com"])
+def test_bad_tenant_input_is_refused_before_any_request(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a tenant id"):
+        validate_tenant_input(text)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("2", 2.0), ("0.25", 0.25), (" 1.5 ", 1.5), ("-3", 0.0), ("9999", 120.0), ("soon", None), (None, None), ("nan", None)],
+)
+def test_parse_retry_after(header, seconds) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_retry_after_as_http_date() -> None:
+    from email.utils import formatdate
+
+    waited = parse_retry_after(formatdate(time.time() + 5, usegmt=True))
+    assert waited is not None and 3 <= waited <= 6
+
+
+def test_sign_in_with_a_certificate(sim: Simulator, settings, tmp_path) -> None:
+    from o365lic.simulator import make_client_certificate
+
+    key_pem, cert_pem = make_client_certificate()
+    thumbprint = sim.register_certificate(cert_pem)
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(key_pem + cert_pem)
+    with_cert = dataclasses.replace(settings, client_secret=None, client_cert=pem,
+                                    client_cert_thumbprint=thumbprint)
+    with GraphConnector(with_cert).client(_first_tenant(sim)) as client:
+        assert client.get("/organization")["value"][0]["id"] == _first_tenant(sim)
+
+
+def test_an_expired_token_is_renewed_once(sim: Simulator, settings) -> None:
+    tenant = list(sim.tenants)[3]
+    connector = GraphConnector(settings)
+    with connector.client(tenant) as client:
+        client.get("/organization")
+        sim.expire_tokens(tenant)
+        before = sim.token_request_count(tenant)
+        assert client.get("/organization")["value"][0]["id"] == tenant
+    assert sim.token_request_count(tenant) == before + 1
