@@ -1,0 +1,60 @@
+"""Demo mode: with no app registration configured, talk to the built-in simulator.
+
+The simulator runs in this process on a loopback port, started on first use; its demo
+tenants are generated from a fixed seed, so they are the same tenants in every run and a
+database made in one run keeps working in the next.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+from o365lic.config import Settings
+from o365lic.simulator import Simulator, generate_tenants, start_simulator
+from o365lic.store import Store, add_integration, list_integrations
+
+__all__ = ["DEMO_SEED", "DEMO_TENANTS", "demo_simulator", "ensure_demo_tenants", "runtime_settings"]
+
+DEMO_SEED = 365
+DEMO_TENANTS = 6
+
+_lock = threading.Lock()
+_simulator: Simulator | None = None
+
+
+def demo_simulator() -> Simulator:
+    """The process's demo simulator, started on first call and stopped at exit."""
+    global _simulator
+    with _lock:
+        if _simulator is None:
+            _simulator = start_simulator(tenants=DEMO_TENANTS, seed=DEMO_SEED)
+            atexit.register(_simulator.stop)
+        return _simulator
+
+
+def runtime_settings(settings: Settings) -> Settings:
+    """``settings`` as they are, or pointed at the demo simulator in demo mode."""
+    if not settings.demo_mode or settings.demo:
+        return settings
+    sim = demo_simulator()
+    return settings.with_simulator(
+        authority_host=sim.authority_host, graph_url=sim.graph_url, ca_bundle=sim.ca_file,
+        client_id=sim.client_id, client_secret=sim.client_secret,
+        partner_tenant=sim.partner_tenant_id,
+    )
+
+
+def ensure_demo_tenants(store: Store) -> int:
+    """Connect the demo tenants to a database that has never had any; returns how many."""
+    if list_integrations(store) or store.scalar(
+        "SELECT count(*) FROM app_state WHERE key = 'demo_seeded'"
+    ):
+        return 0
+    tenants = generate_tenants(DEMO_TENANTS, DEMO_SEED)
+    for tenant in tenants:
+        add_integration(store, tenant.tenant_id, tenant.display_name,
+                        tenant_name=tenant.display_name, default_domain=tenant.domains[0])
+    with store.transaction() as con:
+        con.execute("INSERT INTO app_state (key, value) VALUES ('demo_seeded', 'yes')")
+    return len(tenants)

@@ -1,0 +1,52 @@
+"""CSV export of licenses (SPEC section 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["CSV_HEADER", "guard_cell", "iso_utc", "licenses_csv"]
+
+CSV_HEADER: tuple[str, ...] = (
+    "Organization", "Tenant ID", "License", "SKU", "Status", "Active", "Consumed", "Unused", "Last Synced",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: Any) -> Any:
+    """A text cell a spreadsheet will not run as a formula (prefixed with ``'``)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def iso_utc(value: Any) -> str:
+    """ISO 8601 UTC (``2026-11-26T06:30:00Z``), or empty for no time."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone.utc)
+    moment: datetime = stamp.tz_convert(timezone.utc).to_pydatetime().replace(microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def licenses_csv(licenses: pd.DataFrame) -> str:
+    """The CSV text of a licenses table as :func:`o365lic.reports.licenses` returns it."""
+    text_columns = {
+        "Organization": "organization", "Tenant ID": "tenant_id", "License": "license_name",
+        "SKU": "sku_part_number", "Status": "status",
+    }
+    out = pd.DataFrame(index=licenses.index)
+    for header in CSV_HEADER:
+        if header in text_columns:
+            column = licenses[text_columns[header]].astype(object).where(
+                licenses[text_columns[header]].notna(), "")
+            out[header] = [guard_cell(str(v)) for v in column]
+        elif header == "Last Synced":
+            out[header] = [iso_utc(v) for v in licenses["synced_at"]]
+        else:
+            out[header] = licenses[header.lower()].fillna(0).astype("int64")
+    return out.to_csv(index=False, lineterminator="\r\n")

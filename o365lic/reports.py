@@ -1,0 +1,188 @@
+"""Read queries for the pages, the CLI and the export, as DataFrames.
+
+Filtering and aggregation happen in DuckDB; pages only draw what comes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pandas as pd
+
+from o365lic.store import Store, list_integrations
+
+__all__ = [
+    "LicenseFilter",
+    "integrations_table",
+    "license_contacts",
+    "licenses",
+    "organization_names",
+    "organization_summary",
+    "sync_log",
+    "totals",
+]
+
+
+class LicenseFilter:
+    """Which licenses a view shows: organizations, a search text, free SKUs or not."""
+
+    def __init__(
+        self,
+        organizations: Sequence[str] | None = None,
+        search: str | None = None,
+        include_free: bool = False,
+    ) -> None:
+        self.organizations = [o for o in organizations or [] if o]
+        self.search = (search or "").strip()
+        self.include_free = include_free
+
+    def where(self) -> tuple[str, list[Any]]:
+        """A SQL condition on the ``office365_licenses`` view and its parameters."""
+        clauses = ["TRUE"]
+        params: list[Any] = []
+        if self.organizations:
+            clauses.append(f"organization IN ({', '.join('?' * len(self.organizations))})")
+            params.extend(self.organizations)
+        if self.search:
+            clauses.append(
+                "(contains(lower(organization), lower(?)) OR contains(lower(coalesce(license_name, '')), lower(?)) "
+                "OR contains(lower(coalesce(sku_part_number, '')), lower(?)))"
+            )
+            params.extend([self.search] * 3)
+        if not self.include_free:
+            clauses.append("NOT is_free")
+        return " AND ".join(clauses), params
+
+
+def _filter(
+    organizations: Sequence[str] | None, search: str | None, include_free: bool
+) -> tuple[str, list[Any]]:
+    return LicenseFilter(organizations, search, include_free).where()
+
+
+def licenses(
+    store: Store,
+    *,
+    organizations: Sequence[str] | None = None,
+    search: str | None = None,
+    include_free: bool = False,
+) -> pd.DataFrame:
+    """One row per license asset (the ``office365_licenses`` view) plus utilisation."""
+    where, params = _filter(organizations, search, include_free)
+    return store.df(
+        f"""
+        SELECT organization, tenant_id, license_name, sku_part_number, sku_id, status,
+               active, consumed, unused, over_assigned, warning_units, suspended_units,
+               is_free, free_reason, synced_at, asset_id,
+               CASE WHEN active > 0 THEN consumed::DOUBLE / active END AS utilisation
+        FROM office365_licenses WHERE {where}
+        ORDER BY lower(organization), lower(license_name), sku_id
+        """,
+        params,
+    )
+
+
+def totals(
+    store: Store,
+    *,
+    organizations: Sequence[str] | None = None,
+    search: str | None = None,
+    include_free: bool = False,
+) -> dict[str, float]:
+    """Active, Consumed, Unused, Over-assigned sums and utilisation (Consumed / Active)."""
+    where, params = _filter(organizations, search, include_free)
+    with store.connect() as con:
+        row = con.execute(
+            f"""
+            SELECT coalesce(sum(active), 0), coalesce(sum(consumed), 0), coalesce(sum(unused), 0),
+                   coalesce(sum(over_assigned), 0), count(*), count(DISTINCT organization)
+            FROM office365_licenses WHERE {where}
+            """,
+            params,
+        ).fetchone()
+    assert row is not None
+    active, consumed, unused, over, count, orgs = (int(v) for v in row)
+    return {
+        "active": active, "consumed": consumed, "unused": unused, "over_assigned": over,
+        "licenses": count, "organizations": orgs,
+        "utilisation": (consumed / active) if active else 0.0,
+    }
+
+
+def organization_summary(
+    store: Store,
+    *,
+    organizations: Sequence[str] | None = None,
+    search: str | None = None,
+    include_free: bool = False,
+) -> pd.DataFrame:
+    """Per organization: active, consumed (within active), unused, over-assigned; by active."""
+    where, params = _filter(organizations, search, include_free)
+    return store.df(
+        f"""
+        SELECT organization, sum(active)::BIGINT AS active, sum(consumed)::BIGINT AS consumed,
+               sum(unused)::BIGINT AS unused, sum(over_assigned)::BIGINT AS over_assigned,
+               count(*) AS licenses
+        FROM office365_licenses WHERE {where}
+        GROUP BY organization ORDER BY active DESC, lower(organization)
+        """,
+        params,
+    )
+
+
+def organization_names(store: Store) -> list[str]:
+    """Organizations that have a connected tenant or license assets, by name."""
+    return [str(r[0]) for r in store.rows(
+        """
+        SELECT DISTINCT o.name FROM organizations o
+        WHERE o.id IN (SELECT organization_id FROM integrations WHERE disconnected_at IS NULL)
+           OR o.id IN (SELECT organization_id FROM office365_licenses)
+        ORDER BY 1
+        """
+    )]
+
+
+def license_contacts(store: Store, asset_id: int) -> pd.DataFrame:
+    """The contacts tagged on one license asset."""
+    return store.df(
+        """
+        SELECT c.display_name, c.user_principal_name, c.mail, c.account_enabled
+        FROM flexible_asset_tags t JOIN contacts c ON c.id = t.contact_id
+        WHERE t.flexible_asset_id = ? ORDER BY lower(c.display_name), c.user_principal_name
+        """,
+        [asset_id],
+    )
+
+
+def integrations_table(store: Store) -> pd.DataFrame:
+    """The "Active Integrations" table: organization, tenant, status, last sync, last error."""
+    rows = [
+        {
+            "organization": i.organization, "tenant_id": i.tenant_id, "tenant_name": i.tenant_name,
+            "domain": i.default_domain, "status": i.status, "last_sync": i.last_sync_at,
+            "last_success": i.last_success_at, "last_error": i.last_error,
+            "licenses": i.sync_licenses, "paused": i.paused,
+            "interval_minutes": i.sync_interval_minutes,
+        }
+        for i in list_integrations(store)
+    ]
+    columns = ["organization", "tenant_id", "tenant_name", "domain", "status", "last_sync",
+               "last_success", "last_error", "licenses", "paused", "interval_minutes"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sync_log(store: Store, *, limit: int = 200, tenant_id: str | None = None) -> pd.DataFrame:
+    """Recent sync runs, newest first."""
+    clause, params = ("WHERE r.tenant_id = ?", [tenant_id]) if tenant_id else ("", [])
+    return store.df(
+        f"""
+        SELECT r.id AS run, o.name AS organization, r.tenant_id, r.started_at, r.finished_at,
+               r.outcome, r.licenses, r.users, r.requests, r.retries, r.error, r.trigger
+        FROM sync_runs r
+        LEFT JOIN integrations i ON i.id = r.integration_id
+        LEFT JOIN organizations o ON o.id = i.organization_id
+        {clause}
+        ORDER BY r.id DESC LIMIT ?
+        """,
+        params + [limit],
+    )

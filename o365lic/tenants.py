@@ -1,0 +1,77 @@
+"""Connecting tenants: validate, resolve a domain to the tenant id, match an organization."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from o365lic.config import Settings
+from o365lic.graph import GraphConnector, GraphError, resolve_tenant_id, validate_tenant_input
+from o365lic.store import Integration, IntegrationError, Store, add_integration
+
+__all__ = ["ImportReport", "connect_tenant", "discover_tenants", "import_tenants"]
+
+
+def connect_tenant(store: Store, settings: Settings, tenant: str, organization: str) -> Integration:
+    """Connect ``tenant`` (GUID or verified domain) and match it to ``organization``.
+
+    The tenant is checked with the sign-in service first; any problem raises ValueError
+    (bad input, unknown tenant, already connected) and nothing is saved.
+    """
+    if not " ".join(organization.split()):
+        raise IntegrationError("choose an organization or type the name of a new one")
+    validate_tenant_input(tenant)
+    try:
+        tenant_id = resolve_tenant_id(settings, tenant)
+    except GraphError as exc:
+        raise IntegrationError(f"{tenant.strip()}: {exc.message}") from None
+    domain = tenant.strip().lower() if tenant_id != tenant.strip().lower() else None
+    return add_integration(store, tenant_id, organization, default_domain=domain)
+
+
+@dataclass
+class ImportReport:
+    """What ``tenants import`` did: tenants added, and the bad rows by line number."""
+
+    added: list[Integration] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
+    """Connect every row of a ``tenant_id,organization`` CSV; bad rows are reported, not fatal."""
+    report = ImportReport()
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None or [h.strip().lower() for h in header[:2]] != ["tenant_id", "organization"]:
+        report.errors.append((1, "the first line must be the header tenant_id,organization"))
+        return report
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            report.errors.append((line, "a row needs a tenant id and an organization"))
+            continue
+        try:
+            report.added.append(connect_tenant(store, settings, row[0], row[1]))
+        except ValueError as exc:
+            report.errors.append((line, str(exc)))
+    return report
+
+
+def discover_tenants(settings: Settings, connector: GraphConnector | None = None) -> list[dict[str, str]]:
+    """Partner mode: customer tenants from ``GET /contracts`` of the MSP's own tenant."""
+    if not settings.partner_tenant:
+        raise IntegrationError("set O365LIC_PARTNER_TENANT to the MSP's own tenant to discover customers")
+    connector = connector or GraphConnector(settings)
+    with connector.client(settings.partner_tenant) as client:
+        contracts = client.get_all("/contracts")
+    return [
+        {
+            "tenant_id": str(c.get("customerId") or "").lower(),
+            "name": str(c.get("displayName") or ""),
+            "domain": str(c.get("defaultDomainName") or ""),
+        }
+        for c in contracts if c.get("customerId")
+    ]

@@ -1,0 +1,263 @@
+"""Sync end to end: simulator over HTTPS -> Graph client -> DuckDB, with failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+
+from o365lic import reports
+from o365lic.simulator import Fault, Simulator
+from o365lic.store import Store, list_integrations, update_integration
+from o365lic.sync import SyncInProgressError, sync_lock, sync_tenants
+from tests.conftest import connect_all, fast_connector, settings_for
+
+
+def expected_licenses(sim: Simulator, tenant_id: str) -> dict[str, tuple[int, int, int]]:
+    """SKU id -> (active, consumed, unused) computed straight from the simulator's data."""
+    tenant = sim.tenants[tenant_id]
+    out = {}
+    for sku in tenant.skus:
+        consumed = sum(sku.sku_id in u.sku_ids for u in tenant.users)
+        active = sku.enabled + sku.warning if sku.capability_status in ("Enabled", "Warning") else 0
+        out[sku.sku_id] = (active, consumed, max(active - consumed, 0))
+    return out
+
+
+def stored_licenses(store: Store, tenant_id: str) -> dict[str, tuple[int, int, int]]:
+    return {r[0]: (r[1], r[2], r[3]) for r in store.rows(
+        "SELECT sku_id, active, consumed, unused FROM office365_licenses WHERE tenant_id = ?", [tenant_id])}
+
+
+def test_sync_lands_every_tenant_with_the_spec_numbers(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    lines = []
+    results = sync_tenants(store, settings_for(sim, db_path), on_result=lambda r, d, t: lines.append((r, d, t)))
+    assert [r.outcome for r in results] == ["ok"] * len(sim.tenants)
+    assert [d for _, d, _ in lines] == list(range(1, len(sim.tenants) + 1))
+    for tenant_id, tenant in sim.tenants.items():
+        assert stored_licenses(store, tenant_id) == expected_licenses(sim, tenant_id)
+        org = store.scalar("SELECT organization_id FROM integrations WHERE tenant_id = ?", [tenant_id])
+        assert store.scalar("SELECT count(*) FROM contacts WHERE organization_id = ?", [org]) == len(tenant.users)
+    assert {i.status for i in list_integrations(store)} == {"OK"}
+    # every license asset is tagged with exactly the users that hold it
+    for sku_id, holders, tags in store.rows(
+        """SELECT a.sku_id, a.consumed, count(t.contact_id) FROM flexible_assets a
+           LEFT JOIN flexible_asset_tags t ON t.flexible_asset_id = a.id GROUP BY a.id, a.sku_id, a.consumed"""):
+        assert holders == tags, sku_id
+    assert store.scalar("SELECT count(*) FROM staging_users") == 0
+
+
+def test_status_mix_is_stored_per_spec(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    sync_tenants(store, settings_for(sim, db_path))
+    for status, active, warning, suspended in store.rows(
+            "SELECT status, active, warning_units, suspended_units FROM office365_licenses"):
+        if status in ("Suspended", "LockedOut", "Deleted"):
+            assert active == 0
+    free = store.rows("SELECT sku_part_number FROM office365_licenses WHERE is_free")
+    assert {"FLOW_FREE", "TEAMS_EXPLORATORY", "POWER_BI_STANDARD"} & {r[0] for r in free}
+
+
+def test_resync_keeps_one_contact_per_user_and_stable_assets(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    settings = settings_for(sim, db_path)
+    sync_tenants(store, settings)
+    assets = store.rows("SELECT id, sku_id FROM flexible_assets ORDER BY id")
+    contacts = store.scalar("SELECT count(*) FROM contacts")
+    tags = store.scalar("SELECT count(*) FROM flexible_asset_tags")
+    sync_tenants(store, settings)
+    assert store.rows("SELECT id, sku_id FROM flexible_assets ORDER BY id") == assets
+    assert store.scalar("SELECT count(*) FROM contacts") == contacts
+    assert store.scalar("SELECT count(*) FROM flexible_asset_tags") == tags
+    assert store.scalar("SELECT count(DISTINCT sync_run_id) FROM license_snapshots") == 2 * len(sim.tenants)
+    assert store.scalar("SELECT count(*) FROM subscriptions") > 0
+
+
+def test_a_tenant_with_a_revoked_secret_fails_while_the_others_land(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    broken = list(sim.tenants)[2]
+    sim.add_fault(broken, Fault("signin_failure", times=None))
+    results = {r.tenant_id: r for r in sync_tenants(store, settings_for(sim, db_path))}
+    assert results[broken].outcome == "error"
+    assert "invalid_client" in (results[broken].error or "")
+    assert sim.client_secret not in (results[broken].error or "")
+    assert all(r.outcome == "ok" for t, r in results.items() if t != broken)
+    status = {i.tenant_id: i for i in list_integrations(store)}
+    assert status[broken].status == "Error" and "invalid_client" in (status[broken].last_error or "")
+    assert stored_licenses(store, broken) == {}
+    for tenant_id in sim.tenants:
+        if tenant_id != broken:
+            assert stored_licenses(store, tenant_id) == expected_licenses(sim, tenant_id)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("malformed", path="/users", times=None), Fault("throttle", path="/users", times=None, retry_after=0.01),
+     Fault("unavailable", path="/subscribedSkus", times=None, retry_after=0.01)],
+    ids=["malformed-users", "429-storm", "503-storm"],
+)
+def test_a_failing_resync_leaves_the_previous_data_whole(own_simulator: Simulator, store: Store, db_path, fault) -> None:
+    connect_all(store, own_simulator)
+    settings = settings_for(own_simulator, db_path)
+    sync_tenants(store, settings)
+    tenant_id = next(iter(own_simulator.tenants))
+    integration = store.scalar("SELECT id FROM integrations WHERE tenant_id = ?", [tenant_id])
+    queries = {
+        "contacts": ("SELECT * FROM contacts WHERE integration_id = ? ORDER BY id", [integration]),
+        "tags": ("SELECT t.* FROM flexible_asset_tags t JOIN flexible_assets a ON a.id = t.flexible_asset_id "
+                 "WHERE a.integration_id = ? ORDER BY 1, 2", [integration]),
+        "subs": ("SELECT subscription_id, total_licenses, synced_at FROM subscriptions "
+                 "WHERE integration_id = ? ORDER BY 1", [integration]),
+        "snapshots": ("SELECT count(*) FROM license_snapshots WHERE integration_id = ?", [integration]),
+    }
+    before = {name: store.rows(sql, params) for name, (sql, params) in queries.items()}
+    before["licenses"] = stored_licenses(store, tenant_id)
+    assert before["contacts"] and before["tags"] and before["subs"]
+    # Microsoft's numbers change, but this re-sync of the tenant fails half-way
+    tenant = own_simulator.tenants[tenant_id]
+    tenant.skus[0] = dataclasses.replace(tenant.skus[0], enabled=tenant.skus[0].enabled + 50)
+    own_simulator.add_fault(tenant_id, fault)
+    results = sync_tenants(store, settings, connector=fast_connector(settings))
+    outcome = {r.tenant_id: r.outcome for r in results}
+    assert outcome[tenant_id] == "error"
+    assert list(outcome.values()).count("ok") == len(own_simulator.tenants) - 1
+    assert stored_licenses(store, tenant_id) == before["licenses"]
+    for name, (sql, params) in queries.items():
+        assert store.rows(sql, params) == before[name], name
+    assert store.scalar("SELECT count(*) FROM staging_users") == 0
+    # once Microsoft behaves again the change lands
+    own_simulator.clear_faults()
+    sync_tenants(store, settings)
+    assert stored_licenses(store, tenant_id) == expected_licenses(own_simulator, tenant_id)
+
+
+def test_a_crash_inside_the_final_transaction_rolls_everything_back(
+    own_simulator: Simulator, store: Store, db_path, monkeypatch
+) -> None:
+    connect_all(store, own_simulator)
+    settings = settings_for(own_simulator, db_path)
+    sync_tenants(store, settings)
+    before = store.rows("SELECT * FROM flexible_assets ORDER BY id")
+    tags = store.rows("SELECT * FROM flexible_asset_tags ORDER BY 1, 2")
+    for tenant in own_simulator.tenants.values():
+        tenant.skus[0] = dataclasses.replace(tenant.skus[0], enabled=tenant.skus[0].enabled + 7)
+
+    import o365lic.store.assets as assets
+
+    real = assets._upsert_assets
+
+    def upsert_then_crash(con, **kwargs):
+        real(con, **kwargs)  # the assets are already rewritten inside the transaction...
+        raise OSError("disk full")  # ...when the disk fills up
+
+    monkeypatch.setattr(assets, "_upsert_assets", upsert_then_crash)
+    results = sync_tenants(store, settings)
+    assert {r.outcome for r in results} == {"error"}
+    assert all("disk full" in (r.error or "") for r in results)
+    assert store.rows("SELECT * FROM flexible_assets ORDER BY id") == before
+    assert store.rows("SELECT * FROM flexible_asset_tags ORDER BY 1, 2") == tags
+
+
+def test_a_sku_that_disappears_loses_its_asset(own_simulator: Simulator, store: Store, db_path) -> None:
+    connect_all(store, own_simulator)
+    settings = settings_for(own_simulator, db_path)
+    sync_tenants(store, settings)
+    tenant_id = next(iter(own_simulator.tenants))
+    tenant = own_simulator.tenants[tenant_id]
+    gone = tenant.skus.pop()
+    for user in tenant.users:
+        if gone.sku_id in user.sku_ids:
+            user.sku_ids.remove(gone.sku_id)
+    sync_tenants(store, settings)
+    assert gone.sku_id not in stored_licenses(store, tenant_id)
+    assert stored_licenses(store, tenant_id) == expected_licenses(own_simulator, tenant_id)
+
+
+def test_a_changed_upn_keeps_one_contact(own_simulator: Simulator, store: Store, db_path) -> None:
+    connect_all(store, own_simulator)
+    settings = settings_for(own_simulator, db_path)
+    sync_tenants(store, settings)
+    tenant = next(iter(own_simulator.tenants.values()))
+    user = tenant.users[0]
+    user.user_principal_name = "renamed." + user.user_principal_name
+    count = store.scalar("SELECT count(*) FROM contacts")
+    sync_tenants(store, settings)
+    assert store.scalar("SELECT count(*) FROM contacts") == count
+    assert store.rows("SELECT user_principal_name FROM contacts WHERE user_id = ?", [user.id]) == [
+        (user.user_principal_name,)]
+
+
+def test_paused_tenants_are_not_synced(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    paused = list(sim.tenants)[0]
+    update_integration(store, paused, paused=True)
+    results = sync_tenants(store, settings_for(sim, db_path))
+    assert paused not in {r.tenant_id for r in results}
+    named = sync_tenants(store, settings_for(sim, db_path), tenants=[paused])
+    assert [(r.tenant_id, r.outcome, r.error) for r in named] == [(paused, "skipped", "paused")]
+    assert store.scalar("SELECT count(*) FROM sync_runs WHERE tenant_id = ?", [paused]) == 0
+
+
+def test_named_tenants_by_id_or_domain(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    tenant = list(sim.tenants.values())[1]
+    settings = settings_for(sim, db_path)
+    sync_tenants(store, settings, tenants=[tenant.tenant_id])
+    results = sync_tenants(store, settings, tenants=[tenant.domains[0], "00000000-0000-0000-0000-00000000dead"])
+    assert [(r.tenant_id, r.outcome) for r in results] == [
+        ("00000000-0000-0000-0000-00000000dead", "error"), (tenant.tenant_id, "ok")]
+    assert store.scalar("SELECT count(DISTINCT tenant_id) FROM sync_runs") == 1
+
+
+def test_licenses_setting_off_keeps_the_assets_as_they_were(own_simulator: Simulator, store: Store, db_path) -> None:
+    connect_all(store, own_simulator)
+    settings = settings_for(own_simulator, db_path)
+    sync_tenants(store, settings)
+    tenant_id = next(iter(own_simulator.tenants))
+    before = stored_licenses(store, tenant_id)
+    update_integration(store, tenant_id, sync_licenses=False)
+    tenant = own_simulator.tenants[tenant_id]
+    tenant.skus[0] = dataclasses.replace(tenant.skus[0], enabled=tenant.skus[0].enabled + 9)
+    sync_tenants(store, settings)
+    assert stored_licenses(store, tenant_id) == before
+    assert own_simulator.request_count(tenant_id, "/subscribedSkus") == 1
+
+
+def test_one_sync_at_a_time(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    with sync_lock(db_path):
+        with pytest.raises(SyncInProgressError, match="already running"):
+            sync_tenants(store, settings_for(sim, db_path))
+    assert store.scalar("SELECT count(*) FROM sync_runs") == 0
+
+
+def test_secrets_never_reach_the_database_or_the_log(sim: Simulator, store: Store, db_path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    connect_all(store, sim)
+    sim.add_fault(list(sim.tenants)[0], Fault("signin_failure", times=None))
+    sync_tenants(store, settings_for(sim, db_path))
+    assert sim.client_secret not in caplog.text
+    with store.connect() as con:
+        con.execute("CHECKPOINT")
+    assert sim.client_secret.encode() not in db_path.read_bytes()
+
+
+def test_reports_agree_with_the_view(sim: Simulator, store: Store, db_path) -> None:
+    connect_all(store, sim)
+    sync_tenants(store, settings_for(sim, db_path))
+    table = reports.licenses(store, include_free=True)
+    totals = reports.totals(store, include_free=True)
+    assert totals["active"] == table["active"].sum() and totals["consumed"] == table["consumed"].sum()
+    paid = reports.totals(store)
+    assert paid["active"] <= totals["active"]
+    org = table["organization"].iloc[0]
+    one = reports.licenses(store, organizations=[org], include_free=True)
+    assert set(one["organization"]) == {org}
+    summary = reports.organization_summary(store, include_free=True)
+    assert summary["active"].sum() == totals["active"]
+    assert list(summary["active"]) == sorted(summary["active"], reverse=True)
+    found = reports.licenses(store, search="e3", include_free=True)
+    assert all("e3" in (n + p).lower() or "e3" in o.lower()
+               for n, p, o in zip(found["license_name"], found["sku_part_number"], found["organization"]))
