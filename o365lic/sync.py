@@ -51,7 +51,9 @@ __all__ = [
     "sync_tenants",
 ]
 
-USER_SELECT = "id,displayName,givenName,surname,userPrincipalName,mail,accountEnabled,assignedLicenses"
+USER_SELECT = (
+    "id,displayName,givenName,surname,userPrincipalName,mail,proxyAddresses,accountEnabled,assignedLicenses"
+)
 USER_PAGE_SIZE = "999"
 SyncResultOutcome = Literal["ok", "error", "skipped"]
 
@@ -164,6 +166,10 @@ def _user(item: Mapping[str, Any]) -> UserRecord | None:
         if isinstance(a, dict) and a.get("skuId")
     }))
     enabled = item.get("accountEnabled")
+    aliases = tuple(sorted({
+        str(p).split(":", 1)[1].strip().lower() for p in item.get("proxyAddresses") or []
+        if isinstance(p, str) and p.lower().startswith("smtp:") and "@" in p
+    }))
     return UserRecord(
         user_id=str(user_id),
         user_principal_name=item.get("userPrincipalName"),
@@ -173,6 +179,7 @@ def _user(item: Mapping[str, Any]) -> UserRecord | None:
         mail=item.get("mail"),
         account_enabled=bool(enabled) if enabled is not None else None,
         sku_ids=skus,
+        proxy_addresses=aliases,
     )
 
 
@@ -289,10 +296,14 @@ def select_tenants(
                 skipped.append(TenantSyncResult(key, None, "error", error="this tenant is not connected"))
             elif found.paused:
                 skipped.append(TenantSyncResult(found.tenant_id, found.organization, "skipped", error="paused"))
+            elif found.match_state != "matched" or found.organization_id is None:
+                skipped.append(TenantSyncResult(found.tenant_id, None, "skipped",
+                                                error=f"{found.match_state}: not matched to an organization"))
             elif found not in chosen:
                 chosen.append(found)
     else:
-        chosen = [i for i in integrations if not i.paused and i.organization_id is not None]
+        chosen = [i for i in integrations
+                  if not i.paused and i.match_state == "matched" and i.organization_id is not None]
     if due_only:
         chosen = [i for i in chosen if _is_due(i, now)]
     return chosen, skipped

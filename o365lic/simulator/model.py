@@ -75,6 +75,7 @@ class SimulatedUser:
     job_title: str | None = None
     department: str | None = None
     usage_location: str | None = None
+    aliases: list[str] = field(default_factory=list)  # extra smtp: proxy addresses
 
 
 @dataclass

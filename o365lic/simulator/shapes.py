@@ -307,7 +307,7 @@ def user_json(user: SimulatedUser) -> JsonObject:
         "streetAddress": None,
         "postalCode": None,
         "mailNickname": user.user_principal_name.split("@", 1)[0],
-        "proxyAddresses": [f"SMTP:{user.mail}"] if user.mail else [],
+        "proxyAddresses": ([f"SMTP:{user.mail}"] if user.mail else []) + [f"smtp:{a}" for a in user.aliases],
         "otherMails": [],
         "createdDateTime": None,
         "employeeId": None,

@@ -18,11 +18,86 @@ from o365lic.store.database import Store
 from o365lic.store.records import SubscriptionRecord, TenantInfo
 from o365lic.store.schema import LICENSE_TYPE_FIELDS, LICENSE_TYPE_NAME
 
-__all__ = ["LockedError", "apply_tenant_sync", "ensure_license_type", "load_product_names", "load_free_skus"]
+__all__ = [
+    "LockedError",
+    "SYNCED_ASSET_FIELDS",
+    "apply_tenant_sync",
+    "ensure_license_type",
+    "load_free_skus",
+    "load_product_names",
+    "update_asset",
+    "update_asset_field",
+    "update_asset_type",
+]
+
+#: Columns of a license asset that the sync writes: locked while the asset is synced.
+SYNCED_ASSET_FIELDS: frozenset[str] = frozenset({
+    "name", "sku_id", "sku_part_number", "license_name", "status", "active", "consumed", "unused",
+    "over_assigned", "enabled_units", "warning_units", "suspended_units", "locked_out_units",
+    "is_free", "free_reason",
+})
+_EDITABLE_ASSET_FIELDS = SYNCED_ASSET_FIELDS | {"notes"}
 
 
 class LockedError(PermissionError):
     """An edit of something the Office 365 integration owns."""
+
+
+def _locked_type(con: duckdb.DuckDBPyConnection, type_id: int) -> str | None:
+    row = con.execute("SELECT name, locked FROM flexible_asset_types WHERE id = ?", [type_id]).fetchone()
+    if not row:
+        raise LookupError(f"no flexible asset type {type_id}")
+    return str(row[0]) if row[1] else None
+
+
+def update_asset_type(store: Store, type_id: int, *, name: str | None = None,
+                      description: str | None = None) -> None:
+    """Rename or describe a flexible asset type; refused for the locked synced type."""
+    with store.transaction() as con:
+        locked = _locked_type(con, type_id)
+        if locked:
+            raise LockedError(
+                f'"{locked}" is created and kept by the Office 365 integration: it is locked and its '
+                "name, description and fields cannot be edited")
+        con.execute("UPDATE flexible_asset_types SET name = coalesce(?, name), "
+                    "description = coalesce(?, description) WHERE id = ?", [name, description, type_id])
+
+
+def update_asset_field(store: Store, field_id: int, *, name: str | None = None, kind: str | None = None) -> None:
+    """Change a field of a flexible asset type; refused for the locked synced type's fields."""
+    with store.transaction() as con:
+        row = con.execute("SELECT flexible_asset_type_id, name, locked FROM flexible_asset_fields WHERE id = ?",
+                          [field_id]).fetchone()
+        if not row:
+            raise LookupError(f"no flexible asset field {field_id}")
+        locked = _locked_type(con, int(row[0]))
+        if locked or row[2]:
+            raise LockedError(
+                f'the field "{row[1]}" belongs to the locked type "{locked or "?"}" kept by the Office 365 '
+                "integration and cannot be edited")
+        con.execute("UPDATE flexible_asset_fields SET name = coalesce(?, name), kind = coalesce(?, kind) "
+                    "WHERE id = ?", [name, kind, field_id])
+
+
+def update_asset(store: Store, asset_id: int, **changes: object) -> None:
+    """Edit an asset's fields. Synced fields of a synced asset are refused (they come from
+    Microsoft 365 and the next sync would overwrite them); ``notes`` is always editable."""
+    unknown = set(changes) - _EDITABLE_ASSET_FIELDS
+    if unknown:
+        raise ValueError(f"unknown asset fields: {', '.join(sorted(unknown))}")
+    with store.transaction() as con:
+        row = con.execute("SELECT synced, license_name FROM flexible_assets WHERE id = ?", [asset_id]).fetchone()
+        if not row:
+            raise LookupError(f"no asset {asset_id}")
+        locked = sorted(set(changes) & SYNCED_ASSET_FIELDS) if row[0] else []
+        if locked:
+            raise LockedError(
+                f'{", ".join(locked)} of "{row[1]}" are synced from Microsoft 365 and locked: change them in '
+                "Microsoft 365 (the next sync brings them here) or disconnect the tenant keeping its data")
+        if changes:
+            con.execute(
+                "UPDATE flexible_assets SET " + ", ".join(f"{k} = ?" for k in changes) + ", updated_at = now() "
+                "WHERE id = ?", [*changes.values(), asset_id])
 
 
 def ensure_license_type(con: duckdb.DuckDBPyConnection) -> int:
@@ -59,41 +134,64 @@ def load_free_skus(store: Store) -> set[str] | None:
     return {str(r[0]) for r in store.rows("SELECT sku_part_number FROM free_skus")}
 
 
-_MERGE_CONTACTS = (
-    # 1. the same Microsoft user (object id) already is a contact of the organization
-    """
-    UPDATE contacts SET user_principal_name = s.user_principal_name, display_name = s.display_name,
-        given_name = s.given_name, surname = s.surname, mail = s.mail,
-        account_enabled = s.account_enabled, updated_at = $now
-    FROM staging_users s
-    WHERE s.sync_run_id = $run AND contacts.organization_id = $org AND contacts.user_id = s.user_id
+_CONTACT_FIELDS = (
+    "user_principal_name", "display_name", "given_name", "surname", "mail", "proxy_addresses",
+    "account_enabled",
+)
+_SET_FIELDS = ", ".join(f"{f} = m.{f}" for f in _CONTACT_FIELDS)
+
+#: How a Microsoft user finds its contact, in order, after its own object id: any alias
+#: (mail or proxy address), then the user principal name, then first and last name.
+_CLAIM_RULES: tuple[str, ...] = (
+    "list_has_any("
+    " list_filter(list_append(coalesce(c.proxy_addresses, []::VARCHAR[]), lower(c.mail)), lambda x: x IS NOT NULL),"
+    " list_filter(list_append(coalesce(s.proxy_addresses, []::VARCHAR[]), lower(s.mail)), lambda x: x IS NOT NULL))",
+    "lower(c.user_principal_name) = lower(s.user_principal_name)",
+    "c.given_name IS NOT NULL AND c.surname IS NOT NULL AND lower(c.given_name) = lower(s.given_name) "
+    "AND lower(c.surname) = lower(s.surname)",
+)
+
+_UNCLAIMED_USERS = (
+    "s.sync_run_id = $run AND s.user_id NOT IN "
+    "(SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)"
+)
+
+_MERGE_CONTACTS: tuple[str, ...] = (
+    # the same Microsoft user (object id) already is a contact of the organization
+    f"""
+    UPDATE contacts SET {_SET_FIELDS}, updated_at = $now
+    FROM (SELECT * FROM staging_users WHERE sync_run_id = $run) m
+    WHERE contacts.organization_id = $org AND contacts.user_id = m.user_id
     """,
-    # 2. a contact with the same user principal name that no current user claims
-    """
-    UPDATE contacts SET user_id = m.user_id, user_principal_name = m.user_principal_name,
-        display_name = m.display_name, given_name = m.given_name, surname = m.surname,
-        mail = m.mail, account_enabled = m.account_enabled, updated_at = $now
-    FROM (
-        SELECT DISTINCT ON (c.id) c.id AS contact_id, s.*
-        FROM staging_users s
-        JOIN contacts c ON c.organization_id = $org
-             AND lower(c.user_principal_name) = lower(s.user_principal_name)
-        WHERE s.sync_run_id = $run
-          AND s.user_id NOT IN (SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)
-          AND (c.user_id IS NULL OR c.user_id NOT IN (SELECT user_id FROM staging_users WHERE sync_run_id = $run))
-        ORDER BY c.id
-    ) m
-    WHERE contacts.id = m.contact_id
-    """,
-    # 3. everybody else becomes a new contact
-    """
-    INSERT INTO contacts (organization_id, integration_id, user_id, user_principal_name, display_name,
-        given_name, surname, mail, account_enabled, created_by_integration, created_at, updated_at)
-    SELECT DISTINCT ON (s.user_id) $org, $integration, s.user_id, s.user_principal_name, s.display_name,
-        s.given_name, s.surname, s.mail, s.account_enabled, TRUE, $now, $now
+    # a contact no current user of this tenant claims, found by each rule in turn; each
+    # contact and each user is matched at most once
+    *(
+        f"""
+        UPDATE contacts SET user_id = m.user_id, {_SET_FIELDS}, updated_at = $now
+        FROM (
+            SELECT * FROM (
+                SELECT c.id AS contact_id, s.*,
+                       row_number() OVER (PARTITION BY c.id ORDER BY s.user_id) AS by_contact,
+                       row_number() OVER (PARTITION BY s.user_id ORDER BY c.id) AS by_user
+                FROM staging_users s
+                JOIN contacts c ON c.organization_id = $org AND ({rule})
+                WHERE {_UNCLAIMED_USERS}
+                  AND (c.user_id IS NULL OR (coalesce(c.integration_id, $integration) = $integration
+                       AND c.user_id NOT IN (SELECT user_id FROM staging_users WHERE sync_run_id = $run)))
+            ) WHERE by_contact = 1 AND by_user = 1
+        ) m
+        WHERE contacts.id = m.contact_id
+        """
+        for rule in _CLAIM_RULES
+    ),
+    # everybody else becomes a new contact, marked as created by the integration
+    f"""
+    INSERT INTO contacts (organization_id, integration_id, user_id, {", ".join(_CONTACT_FIELDS)},
+        created_by_integration, created_at, updated_at)
+    SELECT DISTINCT ON (s.user_id) $org, $integration, s.user_id, {", ".join("s." + f for f in _CONTACT_FIELDS)},
+        TRUE, $now, $now
     FROM staging_users s
-    WHERE s.sync_run_id = $run
-      AND s.user_id NOT IN (SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)
+    WHERE {_UNCLAIMED_USERS}
     """,
 )
 
@@ -162,7 +260,8 @@ def apply_tenant_sync(
     now = datetime.now(timezone.utc)
     with store.transaction() as con:
         row = con.execute(
-            "SELECT organization_id FROM integrations WHERE id = ? AND disconnected_at IS NULL",
+            "SELECT organization_id FROM integrations WHERE id = ? AND disconnected_at IS NULL "
+            "AND match_state = 'matched'",
             [integration_id],
         ).fetchone()
         if not row or row[0] is None:
@@ -170,8 +269,8 @@ def apply_tenant_sync(
         org_id = int(row[0])
         con.execute(
             "UPDATE integrations SET tenant_name = coalesce(?, tenant_name), "
-            "default_domain = coalesce(?, default_domain) WHERE id = ?",
-            [tenant.display_name, tenant.default_domain, integration_id],
+            "default_domain = coalesce(?, default_domain), verified_domains = ? WHERE id = ?",
+            [tenant.display_name, tenant.default_domain, list(tenant.verified_domains), integration_id],
         )
         params = {"run": run_id, "org": org_id, "integration": integration_id, "now": now}
         for sql in _MERGE_CONTACTS:

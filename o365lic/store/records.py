@@ -10,6 +10,8 @@ __all__ = [
     "DisconnectMode",
     "Integration",
     "IntegrationStatus",
+    "MatchState",
+    "Role",
     "RunOutcome",
     "SubscriptionRecord",
     "TenantInfo",
@@ -19,6 +21,8 @@ __all__ = [
 IntegrationStatus = Literal["OK", "Syncing...", "Error", "Paused", "Never synced"]
 RunOutcome = Literal["running", "ok", "error", "interrupted"]
 DisconnectMode = Literal["keep-data", "delete-data"]
+MatchState = Literal["matched", "unmatched", "ignored"]
+Role = Literal["Administrator", "Manager", "Editor", "Creator", "Read-only"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Integration:
     paused: bool
     sync_interval_minutes: int
     status: IntegrationStatus
+    match_state: MatchState = "matched"
+    verified_domains: tuple[str, ...] = ()
     last_sync_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
@@ -62,6 +68,7 @@ class UserRecord:
     mail: str | None
     account_enabled: bool | None
     sku_ids: tuple[str, ...] = field(default=())
+    proxy_addresses: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ __all__ = [
 
 _STAGING_COLUMNS = [
     "sync_run_id", "user_id", "user_principal_name", "display_name", "given_name",
-    "surname", "mail", "account_enabled",
+    "surname", "mail", "proxy_addresses", "account_enabled",
 ]
 
 
@@ -46,7 +46,7 @@ def stage_users(store: Store, run_id: int, users: Iterable[UserRecord]) -> int:
         return 0
     users_df = pd.DataFrame(
         [(run_id, u.user_id, u.user_principal_name, u.display_name, u.given_name, u.surname,
-          u.mail, u.account_enabled) for u in people],
+          u.mail, list(u.proxy_addresses), u.account_enabled) for u in people],
         columns=_STAGING_COLUMNS,
     ).astype({"account_enabled": "boolean"})
     licenses_df = pd.DataFrame(
@@ -56,13 +56,15 @@ def stage_users(store: Store, run_id: int, users: Iterable[UserRecord]) -> int:
     with store.transaction() as con:
         con.register("page_users", users_df)
         try:
-            con.execute("INSERT INTO staging_users SELECT * FROM page_users")
+            columns = ", ".join(_STAGING_COLUMNS)
+            con.execute(f"INSERT INTO staging_users ({columns}) SELECT {columns} FROM page_users")
         finally:
             con.unregister("page_users")
         if len(licenses_df):
             con.register("page_licenses", licenses_df)
             try:
-                con.execute("INSERT INTO staging_user_licenses SELECT * FROM page_licenses")
+                con.execute("INSERT INTO staging_user_licenses (sync_run_id, user_id, sku_id) "
+                            "SELECT sync_run_id, user_id, sku_id FROM page_licenses")
             finally:
                 con.unregister("page_licenses")
     return len(people)

@@ -47,6 +47,9 @@ CREATE TABLE integrations (
     tenant_name VARCHAR,
     default_domain VARCHAR,
     organization_id INTEGER,
+    match_state VARCHAR NOT NULL DEFAULT 'matched',
+    verified_domains VARCHAR[],
+    discovered BOOLEAN NOT NULL DEFAULT FALSE,
     sync_licenses BOOLEAN NOT NULL DEFAULT TRUE,
     paused BOOLEAN NOT NULL DEFAULT FALSE,
     sync_interval_minutes INTEGER NOT NULL DEFAULT 60,
@@ -64,6 +67,7 @@ CREATE TABLE contacts (
     given_name VARCHAR,
     surname VARCHAR,
     mail VARCHAR,
+    proxy_addresses VARCHAR[],
     account_enabled BOOLEAN,
     created_by_integration BOOLEAN NOT NULL DEFAULT FALSE,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -110,6 +114,7 @@ CREATE TABLE flexible_assets (
     locked_out_units INTEGER,
     is_free BOOLEAN NOT NULL DEFAULT FALSE,
     free_reason VARCHAR,
+    notes VARCHAR,
     synced BOOLEAN NOT NULL DEFAULT FALSE,
     restricted BOOLEAN NOT NULL DEFAULT FALSE,
     archived BOOLEAN NOT NULL DEFAULT FALSE,
@@ -195,6 +200,7 @@ CREATE TABLE staging_users (
     given_name VARCHAR,
     surname VARCHAR,
     mail VARCHAR,
+    proxy_addresses VARCHAR[],
     account_enabled BOOLEAN
 );
 
@@ -202,6 +208,33 @@ CREATE TABLE staging_user_licenses (
     sync_run_id INTEGER NOT NULL,
     user_id VARCHAR NOT NULL,
     sku_id VARCHAR NOT NULL
+);
+
+CREATE SEQUENCE app_users_id_seq START 1;
+CREATE SEQUENCE app_groups_id_seq START 1;
+
+CREATE TABLE app_users (
+    id INTEGER PRIMARY KEY DEFAULT nextval('app_users_id_seq'),
+    email VARCHAR NOT NULL,
+    display_name VARCHAR,
+    role VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE app_groups (
+    id INTEGER PRIMARY KEY DEFAULT nextval('app_groups_id_seq'),
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE app_group_members (
+    group_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL
+);
+
+CREATE TABLE flexible_asset_groups (
+    flexible_asset_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL
 );
 
 CREATE INDEX contacts_org_user ON contacts (organization_id, user_id);
