@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 
 from o365lic.store.database import Store
-from o365lic.store.records import Integration
+from o365lic.store.records import Integration, MatchState
 
 __all__ = [
     "IntegrationError",
@@ -46,7 +46,8 @@ SELECT i.id, i.tenant_id, i.tenant_name, i.default_domain, i.organization_id, o.
             WHEN lf.outcome = 'ok' THEN 'OK'
             ELSE 'Error' END AS status,
        lf.last_sync_at, lf.last_success_at,
-       CASE WHEN lf.outcome IN ('error', 'interrupted') THEN lf.error END AS last_error
+       CASE WHEN lf.outcome IN ('error', 'interrupted') THEN lf.error END AS last_error,
+       i.match_state, i.verified_domains
 FROM integrations i
 LEFT JOIN organizations o ON o.id = i.organization_id
 LEFT JOIN last_run lr ON lr.integration_id = i.id
@@ -61,12 +62,15 @@ def _integration(row: tuple[Any, ...]) -> Integration:
         organization_id=row[4], organization=row[5], sync_licenses=bool(row[6]),
         paused=bool(row[7]), sync_interval_minutes=int(row[8]), status=row[9],
         last_sync_at=row[10], last_success_at=row[11], last_error=row[12],
+        match_state=row[13], verified_domains=tuple(row[14] or ()),
     )
 
 
-def list_integrations(store: Store) -> list[Integration]:
-    """Connected tenants, by organization name then tenant id."""
-    rows = store.rows(_STATUS_SQL + " ORDER BY lower(o.name) NULLS LAST, i.tenant_id")
+def list_integrations(store: Store, match_state: MatchState | None = None) -> list[Integration]:
+    """Connected tenants (optionally only those in one match state), by organization and id."""
+    clause, params = (" AND i.match_state = ?", [match_state]) if match_state else ("", [])
+    rows = store.rows(_STATUS_SQL + clause + " ORDER BY lower(o.name) NULLS LAST, lower(i.tenant_name), i.tenant_id",
+                      params)
     return [_integration(r) for r in rows]
 
 
@@ -117,19 +121,32 @@ def add_integration(
         raise IntegrationError("the sync interval must be at least one minute")
     with store.transaction() as con:
         existing = con.execute(
-            "SELECT i.id, o.name FROM integrations i LEFT JOIN organizations o ON o.id = i.organization_id "
+            "SELECT i.id, o.name, i.match_state FROM integrations i "
+            "LEFT JOIN organizations o ON o.id = i.organization_id "
             "WHERE i.tenant_id = ? AND i.disconnected_at IS NULL", [tenant]
         ).fetchone()
-        if existing:
+        if existing and existing[2] == "matched":
             raise IntegrationError(
                 f"tenant {tenant} is already connected (matched to {existing[1] or 'no organization'})"
             )
         org_id = ensure_organization(con, organization, created_by_integration=False)
-        con.execute(
-            "INSERT INTO integrations (tenant_id, tenant_name, default_domain, organization_id, "
-            "sync_interval_minutes) VALUES (?, ?, ?, ?, ?)",
-            [tenant, tenant_name, default_domain, org_id, sync_interval_minutes],
-        )
+        previous = existing or con.execute(
+            "SELECT id FROM integrations WHERE tenant_id = ? ORDER BY id DESC LIMIT 1", [tenant]
+        ).fetchone()
+        if previous:
+            # a discovered tenant, or one disconnected with its data kept: connect it again
+            con.execute(
+                "UPDATE integrations SET organization_id = ?, match_state = 'matched', disconnected_at = NULL, "
+                "tenant_name = coalesce(?, tenant_name), default_domain = coalesce(?, default_domain), "
+                "sync_interval_minutes = ? WHERE id = ?",
+                [org_id, tenant_name, default_domain, sync_interval_minutes, previous[0]],
+            )
+        else:
+            con.execute(
+                "INSERT INTO integrations (tenant_id, tenant_name, default_domain, organization_id, "
+                "sync_interval_minutes) VALUES (?, ?, ?, ?, ?)",
+                [tenant, tenant_name, default_domain, org_id, sync_interval_minutes],
+            )
     integration = get_integration(store, tenant)
     assert integration is not None
     return integration
