@@ -1,0 +1,83 @@
+"""The two disconnect modes of the Office 365 integration (SPEC section 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Mapping
+
+from o365lic.store.database import Store
+from o365lic.store.integrations import IntegrationError
+from o365lic.store.records import DisconnectMode
+from o365lic.store.schema import LICENSE_TYPE_NAME
+
+__all__ = ["DISCONNECT_LABELS", "DisconnectReport", "disconnect_tenant"]
+
+#: The exact labels of the two options, as IT Glue words them.
+DISCONNECT_LABELS: Mapping[DisconnectMode, str] = {
+    "keep-data": "Permanently disconnect records from Office 365 but keep all data",
+    "delete-data": "Permanently delete all data including all related/child records",
+}
+
+
+@dataclass(frozen=True)
+class DisconnectReport:
+    """What a disconnect changed, in rows."""
+
+    tenant_id: str
+    mode: DisconnectMode
+    assets: int
+    tags: int
+    snapshots: int
+    type_deleted: bool
+
+
+def disconnect_tenant(store: Store, tenant_id: str, mode: DisconnectMode) -> DisconnectReport:
+    """Stop syncing a tenant; with ``delete-data`` also delete its assets and history.
+
+    Either way the organizations and contacts the integration created stay.
+    """
+    if mode not in DISCONNECT_LABELS:
+        raise IntegrationError(f"unknown disconnect mode {mode!r}: use keep-data or delete-data")
+    tenant = tenant_id.strip().lower()
+    now = datetime.now(timezone.utc)
+    with store.transaction() as con:
+        row = con.execute(
+            "SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NULL", [tenant]
+        ).fetchone()
+        if not row:
+            raise IntegrationError(f"tenant {tenant} is not connected")
+        integration_id = int(row[0])
+
+        def count(sql: str) -> int:
+            found = con.execute(sql, [integration_id]).fetchone()
+            return int(found[0]) if found else 0
+
+        assets = count("SELECT count(*) FROM flexible_assets WHERE integration_id = ?")
+        tags = count("SELECT count(*) FROM flexible_asset_tags WHERE flexible_asset_id IN "
+                     "(SELECT id FROM flexible_assets WHERE integration_id = ?)")
+        snapshots = count("SELECT count(*) FROM license_snapshots WHERE integration_id = ?")
+        type_deleted = False
+        if mode == "keep-data":
+            con.execute("UPDATE integrations SET disconnected_at = ? WHERE id = ?", [now, integration_id])
+            con.execute("UPDATE flexible_assets SET synced = FALSE, updated_at = ? WHERE integration_id = ?",
+                        [now, integration_id])
+        else:
+            asset_ids = "(SELECT id FROM flexible_assets WHERE integration_id = ?)"
+            con.execute(f"DELETE FROM flexible_asset_tags WHERE flexible_asset_id IN {asset_ids}", [integration_id])
+            con.execute(f"DELETE FROM flexible_asset_groups WHERE flexible_asset_id IN {asset_ids}", [integration_id])
+            for table in ("flexible_assets", "license_snapshots", "subscriptions", "sync_runs"):
+                con.execute(f"DELETE FROM {table} WHERE integration_id = ?", [integration_id])
+            con.execute("DELETE FROM integrations WHERE id = ?", [integration_id])
+            con.execute("UPDATE contacts SET integration_id = NULL WHERE integration_id = ?", [integration_id])
+            still_used = con.execute(
+                "SELECT (SELECT count(*) FROM integrations) + (SELECT count(*) FROM flexible_assets a "
+                "JOIN flexible_asset_types t ON t.id = a.flexible_asset_type_id WHERE t.name = ?)",
+                [LICENSE_TYPE_NAME],
+            ).fetchone()
+            if still_used and int(still_used[0]) == 0:
+                con.execute("DELETE FROM flexible_asset_fields WHERE flexible_asset_type_id IN "
+                            "(SELECT id FROM flexible_asset_types WHERE name = ?)", [LICENSE_TYPE_NAME])
+                con.execute("DELETE FROM flexible_asset_types WHERE name = ?", [LICENSE_TYPE_NAME])
+                type_deleted = True
+    return DisconnectReport(tenant, mode, assets, tags, snapshots, type_deleted)

@@ -1,0 +1,198 @@
+"""App users, groups and roles; who may see a restricted asset.
+
+Each asset is visible to "All users with access to the organization" (the default) or
+restricted to chosen groups. Administrators see everything. Without sign-in configured the
+app has one local Administrator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal
+
+from o365lic.store.database import Store
+from o365lic.store.records import Role
+
+__all__ = [
+    "ALL_USERS_LABEL",
+    "SecurityError",
+    "LOCAL_ADMINISTRATOR",
+    "Permission",
+    "ROLES",
+    "Viewer",
+    "add_app_user",
+    "add_group",
+    "asset_groups",
+    "can",
+    "list_app_users",
+    "list_groups",
+    "set_asset_security",
+    "set_group_members",
+    "viewer_for",
+    "visibility_clause",
+]
+
+class SecurityError(ValueError):
+    """A security setting that cannot be saved; the message says why."""
+
+
+ROLES: tuple[Role, ...] = ("Administrator", "Manager", "Editor", "Creator", "Read-only")
+ALL_USERS_LABEL = "All users with access to the organization"
+Permission = Literal["view", "edit_assets", "sync", "manage_integrations", "manage_users"]
+
+_ALLOWED: dict[Role, frozenset[Permission]] = {
+    "Administrator": frozenset({"view", "edit_assets", "sync", "manage_integrations", "manage_users"}),
+    "Manager": frozenset({"view", "edit_assets", "sync", "manage_integrations"}),
+    "Editor": frozenset({"view", "edit_assets", "sync"}),
+    "Creator": frozenset({"view", "edit_assets"}),
+    "Read-only": frozenset({"view"}),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their role and groups decide what they see and may do."""
+
+    email: str
+    display_name: str
+    role: Role
+    user_id: int | None = None
+    group_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == "Administrator"
+
+
+LOCAL_ADMINISTRATOR = Viewer(email="local", display_name="Local administrator", role="Administrator")
+
+
+def can(viewer: Viewer, permission: Permission) -> bool:
+    """True when the viewer's role allows ``permission``."""
+    return permission in _ALLOWED.get(viewer.role, frozenset())
+
+
+def visibility_clause(viewer: Viewer, asset_column: str = "asset_id",
+                      restricted_column: str = "restricted") -> tuple[str, list[Any]]:
+    """A SQL condition keeping only the assets ``viewer`` may see."""
+    if viewer.sees_everything:
+        return "TRUE", []
+    if not viewer.group_ids:
+        return f"NOT {restricted_column}", []
+    marks = ", ".join("?" * len(viewer.group_ids))
+    return (
+        f"(NOT {restricted_column} OR {asset_column} IN "
+        f"(SELECT flexible_asset_id FROM flexible_asset_groups WHERE group_id IN ({marks})))",
+        sorted(viewer.group_ids),
+    )
+
+
+def _check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise SecurityError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    return role  # type: ignore[return-value]
+
+
+def add_app_user(store: Store, email: str, display_name: str | None, role: str) -> int:
+    """Add an app user (or change an existing user's role); returns the user's id."""
+    checked = _check_role(role)
+    address = email.strip().lower()
+    if "@" not in address:
+        raise SecurityError(f"{email!r} is not an e-mail address")
+    with store.transaction() as con:
+        row = con.execute("SELECT id FROM app_users WHERE email = ?", [address]).fetchone()
+        if row:
+            con.execute("UPDATE app_users SET role = ?, display_name = coalesce(?, display_name) WHERE id = ?",
+                        [checked, display_name, row[0]])
+            return int(row[0])
+        row = con.execute("INSERT INTO app_users (email, display_name, role) VALUES (?, ?, ?) RETURNING id",
+                          [address, display_name or address, checked]).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def add_group(store: Store, name: str) -> int:
+    """Create a group (or return the one with that name)."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise SecurityError("a group needs a name")
+    with store.transaction() as con:
+        row = con.execute("SELECT id FROM app_groups WHERE lower(name) = lower(?)", [clean]).fetchone()
+        if row:
+            return int(row[0])
+        row = con.execute("INSERT INTO app_groups (name) VALUES (?) RETURNING id", [clean]).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def set_group_members(store: Store, group_id: int, user_ids: Iterable[int]) -> None:
+    """Make exactly these users the group's members."""
+    with store.transaction() as con:
+        if not con.execute("SELECT count(*) FROM app_groups WHERE id = ?", [group_id]).fetchone()[0]:  # type: ignore[index]
+            raise SecurityError(f"no group {group_id}")
+        con.execute("DELETE FROM app_group_members WHERE group_id = ?", [group_id])
+        for user_id in sorted(set(user_ids)):
+            con.execute("INSERT INTO app_group_members (group_id, user_id) VALUES (?, ?)", [group_id, user_id])
+
+
+def list_app_users(store: Store) -> list[tuple[int, str, str, str]]:
+    """(id, email, display name, role) of every app user."""
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            for r in store.rows("SELECT id, email, display_name, role FROM app_users ORDER BY email")]
+
+
+def list_groups(store: Store) -> list[tuple[int, str, list[int]]]:
+    """(id, name, member user ids) of every group."""
+    return [(int(r[0]), str(r[1]), [int(u) for u in r[2] or []]) for r in store.rows(
+        "SELECT g.id, g.name, list(m.user_id ORDER BY m.user_id) FILTER (WHERE m.user_id IS NOT NULL) "
+        "FROM app_groups g LEFT JOIN app_group_members m ON m.group_id = g.id GROUP BY g.id, g.name ORDER BY g.name")]
+
+
+def viewer_for(store: Store, email: str, display_name: str | None = None) -> Viewer:
+    """The viewer for a signed-in person; the very first one becomes Administrator.
+
+    Anybody else who signs in for the first time is added as Read-only.
+    """
+    address = email.strip().lower()
+    rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
+    if not rows:
+        first = not store.scalar("SELECT count(*) FROM app_users")
+        add_app_user(store, address, display_name, "Administrator" if first else "Read-only")
+        rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
+    user_id, name, role = rows[0]
+    groups = frozenset(int(r[0]) for r in store.rows(
+        "SELECT group_id FROM app_group_members WHERE user_id = ?", [user_id]))
+    return Viewer(email=address, display_name=str(name), role=_check_role(str(role)),
+                  user_id=int(user_id), group_ids=groups)
+
+
+def asset_groups(store: Store, asset_id: int) -> tuple[bool, list[int]]:
+    """(restricted, group ids) of one asset's security settings."""
+    restricted = store.scalar("SELECT restricted FROM flexible_assets WHERE id = ?", [asset_id])
+    if restricted is None:
+        raise SecurityError(f"no asset {asset_id}")
+    groups = [int(r[0]) for r in store.rows(
+        "SELECT group_id FROM flexible_asset_groups WHERE flexible_asset_id = ? ORDER BY group_id", [asset_id])]
+    return bool(restricted), groups
+
+
+def set_asset_security(store: Store, asset_id: int, *, restricted: bool, group_ids: Iterable[int] = ()) -> None:
+    """Visible to all users with access to the organization, or restricted to these groups.
+
+    Allowed on synced assets too: security settings are not synced fields.
+    """
+    groups = sorted(set(group_ids))
+    if restricted and not groups:
+        raise SecurityError("choose at least one group to restrict the asset to")
+    with store.transaction() as con:
+        if not con.execute("SELECT count(*) FROM flexible_assets WHERE id = ?", [asset_id]).fetchone()[0]:  # type: ignore[index]
+            raise SecurityError(f"no asset {asset_id}")
+        known = {int(r[0]) for r in con.execute("SELECT id FROM app_groups").fetchall()}
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise SecurityError(f"no group {unknown[0]}")
+        con.execute("UPDATE flexible_assets SET restricted = ? WHERE id = ?", [restricted, asset_id])
+        con.execute("DELETE FROM flexible_asset_groups WHERE flexible_asset_id = ?", [asset_id])
+        for group_id in groups if restricted else []:
+            con.execute("INSERT INTO flexible_asset_groups (flexible_asset_id, group_id) VALUES (?, ?)",
+                        [asset_id, group_id])

@@ -1,0 +1,56 @@
+"""The synced type and synced fields are locked; notes and security stay editable."""
+
+from __future__ import annotations
+
+import pytest
+
+from o365lic.simulator import Simulator
+from o365lic.store import (
+    LockedError,
+    Store,
+    disconnect_tenant,
+    update_asset,
+    update_asset_field,
+    update_asset_type,
+)
+from o365lic.sync import sync_tenants
+from tests.conftest import connect_all, settings_for
+
+
+@pytest.fixture
+def synced(sim: Simulator, store: Store, db_path) -> Store:
+    connect_all(store, sim)
+    sync_tenants(store, settings_for(sim, db_path))
+    return store
+
+
+def test_the_synced_type_cannot_be_edited(synced: Store) -> None:
+    type_id = synced.scalar("SELECT id FROM flexible_asset_types")
+    before = synced.rows("SELECT * FROM flexible_asset_types")
+    with pytest.raises(LockedError, match="locked"):
+        update_asset_type(synced, type_id, name="My Licenses")
+    field_id = synced.scalar("SELECT min(id) FROM flexible_asset_fields")
+    fields = synced.rows("SELECT * FROM flexible_asset_fields ORDER BY id")
+    with pytest.raises(LockedError, match="cannot be edited"):
+        update_asset_field(synced, field_id, name="Renamed")
+    assert synced.rows("SELECT * FROM flexible_asset_types") == before
+    assert synced.rows("SELECT * FROM flexible_asset_fields ORDER BY id") == fields
+
+
+def test_synced_fields_of_a_synced_asset_cannot_be_edited(synced: Store) -> None:
+    asset_id, active = synced.rows("SELECT id, active FROM flexible_assets ORDER BY id LIMIT 1")[0]
+    with pytest.raises(LockedError, match="synced from Microsoft 365"):
+        update_asset(synced, asset_id, active=active + 100, notes="sneaky")
+    assert synced.rows("SELECT active, notes FROM flexible_assets WHERE id = ?", [asset_id]) == [(active, None)]
+    update_asset(synced, asset_id, notes="renewal handled by Jo")
+    assert synced.scalar("SELECT notes FROM flexible_assets WHERE id = ?", [asset_id]) == "renewal handled by Jo"
+    with pytest.raises(ValueError, match="unknown asset fields"):
+        update_asset(synced, asset_id, colour="red")
+
+
+def test_after_disconnect_keeping_data_the_fields_are_editable(synced: Store, sim: Simulator) -> None:
+    tenant = list(sim.tenants)[0]
+    disconnect_tenant(synced, tenant, "keep-data")
+    asset_id = synced.scalar("SELECT asset_id FROM office365_licenses WHERE tenant_id = ? LIMIT 1", [tenant])
+    update_asset(synced, asset_id, active=1234)
+    assert synced.scalar("SELECT active FROM flexible_assets WHERE id = ?", [asset_id]) == 1234
