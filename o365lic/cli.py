@@ -11,7 +11,22 @@ from o365lic import demo, reports
 from o365lic.config import ConfigError, Settings, load_settings
 from o365lic.export import licenses_csv
 from o365lic.graph import GraphError
-from o365lic.store import Store, StoreError, list_integrations
+from o365lic.store import (
+    DISCONNECT_LABELS,
+    DisconnectMode,
+    Store,
+    StoreError,
+    accept_suggested_matches,
+    add_discovered_tenants,
+    create_organizations_for,
+    disconnect_tenant,
+    ignore_tenants,
+    list_integrations,
+    match_tenants,
+    revert_matches,
+    suggestions,
+    update_integration,
+)
 from o365lic.sync import SyncInProgressError, TenantSyncResult, sync_tenants
 from o365lic.tenants import connect_tenant, discover_tenants, import_tenants
 
@@ -54,7 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE", type=Path)
     tenant_commands.add_parser("list", help="connected tenants with match, settings and status")
     tenant_commands.add_parser(
-        "discover", help="partner mode: customer tenants from GET /contracts (needs O365LIC_PARTNER_TENANT)")
+        "discover", help="partner mode: add customer tenants from GET /contracts (needs O365LIC_PARTNER_TENANT); "
+                         "an exact organization name matches at once, the others wait for 'tenants match'")
+    match = tenant_commands.add_parser(
+        "match", help="match discovered tenants: accept the suggestion, match to, create, ignore or revert")
+    match.add_argument("tenants", nargs="+", metavar="TENANT", help="tenant ids")
+    how = match.add_mutually_exclusive_group(required=True)
+    how.add_argument("--accept", action="store_true", help="Accept Suggested Match")
+    how.add_argument("--to", metavar="ORGANIZATION", help="Match To (or Change Match) an existing organization")
+    how.add_argument("--create", action="store_true", help="Create Organization named like the tenant")
+    how.add_argument("--ignore", action="store_true", help="Ignore: never sync these tenants")
+    how.add_argument("--revert", action="store_true", help="Revert Match: back to unmatched")
+    for verb, text in (("pause", "stop syncing a tenant until resumed"), ("resume", "sync a paused tenant again")):
+        command = tenant_commands.add_parser(verb, help=text)
+        command.add_argument("tenants", nargs="+", metavar="TENANT")
+    interval = tenant_commands.add_parser("interval", help="set how often a tenant is due (sync --due)")
+    interval.add_argument("tenants", nargs="+", metavar="TENANT")
+    interval.add_argument("--minutes", type=int, required=True)
 
     sync = commands.add_parser(
         "sync", help="sync connected, unpaused tenants concurrently; exit 1 if any failed",
@@ -69,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--organization", metavar="NAME", help="only this organization's licenses")
     export.add_argument("--out", metavar="FILE", type=Path, help="write to FILE instead of stdout")
     export.add_argument("--without-free", action="store_true", help="leave out free, viral and trial SKUs")
+
+    disconnect = commands.add_parser(
+        "disconnect", help="stop syncing a tenant, keeping or deleting its data",
+        description="--keep-data: " + DISCONNECT_LABELS["keep-data"] + ". --delete-data: "
+                    + DISCONNECT_LABELS["delete-data"] + ". Organizations and contacts stay either way.")
+    disconnect.add_argument("tenant", metavar="TENANT")
+    mode = disconnect.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--keep-data", action="store_true", help=DISCONNECT_LABELS["keep-data"])
+    mode.add_argument("--delete-data", action="store_true", help=DISCONNECT_LABELS["delete-data"])
 
     simulate = commands.add_parser("simulate", help="run the Microsoft 365 simulator in the foreground")
     simulate.add_argument("--port", type=int, default=8365)
@@ -116,15 +156,43 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         print(f"{'ORGANIZATION':30} {'TENANT ID':36} {'STATUS':12} {'LAST SYNC':20} LICENSES INTERVAL", file=out)
         for i in rows:
             last = i.last_sync_at.strftime("%Y-%m-%d %H:%M:%S") if i.last_sync_at else "-"
-            print(f"{(i.organization or '-')[:30]:30} {i.tenant_id:36} {i.status:12} {last:20} "
+            state = i.status if i.match_state == "matched" else i.match_state
+            print(f"{(i.organization or i.tenant_name or '-')[:30]:30} {i.tenant_id:36} {state:12} {last:20} "
                   f"{'yes' if i.sync_licenses else 'no':8} {i.sync_interval_minutes} min", file=out)
             if i.last_error and i.status == "Error":
                 print(f"    last error: {i.last_error}", file=out)
         return EXIT_OK
-    found = discover_tenants(runtime)
-    for tenant in found:
-        print(f"{tenant['tenant_id']}  {tenant['domain']:40} {tenant['name']}", file=out)
-    print(f"{len(found)} customer tenants", file=out)
+    if args.tenants_command == "discover":
+        found = discover_tenants(runtime)
+        added = dict(add_discovered_tenants(store, found))
+        suggested = suggestions(store)
+        for tenant in found:
+            tenant_id = tenant["tenant_id"]
+            state = added.get(tenant_id, "known")
+            hint = f"  suggested: {suggested[tenant_id].organization} ({suggested[tenant_id].reason})" \
+                if tenant_id in suggested else ""
+            print(f"{tenant_id}  {state:9} {tenant['domain']:40} {tenant['name']}{hint}", file=out)
+        print(f"{len(found)} customer tenants, {len(added)} new", file=out)
+        return EXIT_OK
+    if args.tenants_command == "match":
+        if args.accept:
+            changed = accept_suggested_matches(store, args.tenants)
+        elif args.to:
+            changed = match_tenants(store, args.tenants, args.to)
+        elif args.create:
+            changed = create_organizations_for(store, args.tenants)
+        elif args.ignore:
+            changed = ignore_tenants(store, args.tenants)
+        else:
+            changed = revert_matches(store, args.tenants)
+        print(f"{changed} tenants changed", file=out)
+        return EXIT_OK
+    for tenant in args.tenants:
+        if args.tenants_command == "interval":
+            update_integration(store, tenant, sync_interval_minutes=args.minutes)
+        else:
+            update_integration(store, tenant, paused=args.tenants_command == "pause")
+    print(f"{len(args.tenants)} tenants changed", file=out)
     return EXIT_OK
 
 
@@ -169,6 +237,19 @@ def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     return EXIT_OK
 
 
+def _cmd_disconnect(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    store = Store(settings.db_path)
+    mode: DisconnectMode = "keep-data" if args.keep_data else "delete-data"
+    report = disconnect_tenant(store, args.tenant, mode)
+    if mode == "keep-data":
+        print(f"disconnected {report.tenant_id}; kept {report.assets} license assets and their history", file=out)
+    else:
+        print(f"disconnected {report.tenant_id}; deleted {report.assets} license assets, {report.tags} tags, "
+              f"{report.snapshots} history rows" + ("; the Office 365 Licenses type is gone too"
+                                                    if report.type_deleted else ""), file=out)
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     from o365lic.simulator import serve_forever
 
@@ -186,7 +267,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return _cmd_simulate(args, out)
     try:
         settings = load_settings()
-        handler = {"tenants": _cmd_tenants, "sync": _cmd_sync, "export": _cmd_export}[args.command]
+        handler = {"tenants": _cmd_tenants, "sync": _cmd_sync, "export": _cmd_export,
+                   "disconnect": _cmd_disconnect}[args.command]
         return handler(args, settings, out, err)
     except ConfigError as exc:
         print(f"error: configuration: {exc}", file=err)

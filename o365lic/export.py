@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CSV_HEADER", "guard_cell", "iso_utc", "licenses_csv"]
+__all__ = ["CSV_HEADER", "SYNC_LOG_HEADER", "guard_cell", "iso_utc", "licenses_csv", "sync_log_csv"]
 
 CSV_HEADER: tuple[str, ...] = (
     "Organization", "Tenant ID", "License", "SKU", "Status", "Active", "Consumed", "Unused", "Last Synced",
@@ -49,4 +49,27 @@ def licenses_csv(licenses: pd.DataFrame) -> str:
             out[header] = [iso_utc(v) for v in licenses["synced_at"]]
         else:
             out[header] = licenses[header.lower()].fillna(0).astype("int64")
+    return out.to_csv(index=False, lineterminator="\r\n")
+
+
+SYNC_LOG_HEADER: tuple[str, ...] = (
+    "Run", "Organization", "Tenant ID", "Started", "Finished", "Seconds", "Outcome", "Licenses",
+    "Users", "Requests", "Retries", "Error", "Trigger",
+)
+
+
+def sync_log_csv(runs: pd.DataFrame) -> str:
+    """The CSV text of a sync log as :func:`o365lic.reports.sync_log` returns it."""
+    columns = ["run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome",
+               "licenses", "users", "requests", "retries", "error", "trigger"]
+    out = pd.DataFrame(index=runs.index)
+    for header, column in zip(SYNC_LOG_HEADER, columns):
+        values = runs[column]
+        if column in ("started_at", "finished_at"):
+            out[header] = [iso_utc(v) for v in values]
+        elif column in ("organization", "tenant_id", "outcome", "error", "trigger"):
+            out[header] = [guard_cell("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+                           for v in values]
+        else:
+            out[header] = ["" if pd.isna(v) else v for v in values]
     return out.to_csv(index=False, lineterminator="\r\n")

@@ -5,11 +5,12 @@ Filtering and aggregation happen in DuckDB; pages only draw what comes back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Sequence
 
 import pandas as pd
 
-from o365lic.store import Store, list_integrations
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, list_integrations, visibility_clause
 
 __all__ = [
     "LicenseFilter",
@@ -24,22 +25,25 @@ __all__ = [
 
 
 class LicenseFilter:
-    """Which licenses a view shows: organizations, a search text, free SKUs or not."""
+    """Which licenses a view shows: organizations, a search text, free SKUs or not, and
+    only the assets the viewer may see (restricted assets stay hidden from outsiders)."""
 
     def __init__(
         self,
         organizations: Sequence[str] | None = None,
         search: str | None = None,
         include_free: bool = False,
+        viewer: Viewer = LOCAL_ADMINISTRATOR,
     ) -> None:
         self.organizations = [o for o in organizations or [] if o]
         self.search = (search or "").strip()
         self.include_free = include_free
+        self.viewer = viewer
 
     def where(self) -> tuple[str, list[Any]]:
         """A SQL condition on the ``office365_licenses`` view and its parameters."""
-        clauses = ["TRUE"]
-        params: list[Any] = []
+        visible, params = visibility_clause(self.viewer)
+        clauses = [visible]
         if self.organizations:
             clauses.append(f"organization IN ({', '.join('?' * len(self.organizations))})")
             params.extend(self.organizations)
@@ -55,9 +59,9 @@ class LicenseFilter:
 
 
 def _filter(
-    organizations: Sequence[str] | None, search: str | None, include_free: bool
+    organizations: Sequence[str] | None, search: str | None, include_free: bool, viewer: Viewer
 ) -> tuple[str, list[Any]]:
-    return LicenseFilter(organizations, search, include_free).where()
+    return LicenseFilter(organizations, search, include_free, viewer).where()
 
 
 def licenses(
@@ -66,9 +70,10 @@ def licenses(
     organizations: Sequence[str] | None = None,
     search: str | None = None,
     include_free: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
     """One row per license asset (the ``office365_licenses`` view) plus utilisation."""
-    where, params = _filter(organizations, search, include_free)
+    where, params = _filter(organizations, search, include_free, viewer)
     return store.df(
         f"""
         SELECT organization, tenant_id, license_name, sku_part_number, sku_id, status,
@@ -88,9 +93,10 @@ def totals(
     organizations: Sequence[str] | None = None,
     search: str | None = None,
     include_free: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> dict[str, float]:
     """Active, Consumed, Unused, Over-assigned sums and utilisation (Consumed / Active)."""
-    where, params = _filter(organizations, search, include_free)
+    where, params = _filter(organizations, search, include_free, viewer)
     with store.connect() as con:
         row = con.execute(
             f"""
@@ -115,9 +121,10 @@ def organization_summary(
     organizations: Sequence[str] | None = None,
     search: str | None = None,
     include_free: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
     """Per organization: active, consumed (within active), unused, over-assigned; by active."""
-    where, params = _filter(organizations, search, include_free)
+    where, params = _filter(organizations, search, include_free, viewer)
     return store.df(
         f"""
         SELECT organization, sum(active)::BIGINT AS active, sum(consumed)::BIGINT AS consumed,
@@ -171,17 +178,33 @@ def integrations_table(store: Store) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def sync_log(store: Store, *, limit: int = 200, tenant_id: str | None = None) -> pd.DataFrame:
-    """Recent sync runs, newest first."""
-    clause, params = ("WHERE r.tenant_id = ?", [tenant_id]) if tenant_id else ("", [])
+def sync_log(
+    store: Store,
+    *,
+    limit: int = 200,
+    tenant_id: str | None = None,
+    outcome: str | None = None,
+    organization: str | None = None,
+    since: datetime | None = None,
+) -> pd.DataFrame:
+    """Sync runs, newest first: start, end, outcome, licenses, users, requests, retries, error."""
+    clauses, params = ["TRUE"], []
+    for column, value in (("r.tenant_id", tenant_id), ("r.outcome", outcome), ("o.name", organization)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if since is not None:
+        clauses.append("r.started_at >= ?")
+        params.append(since)
     return store.df(
         f"""
         SELECT r.id AS run, o.name AS organization, r.tenant_id, r.started_at, r.finished_at,
+               date_diff('millisecond', r.started_at, r.finished_at) / 1000.0 AS seconds,
                r.outcome, r.licenses, r.users, r.requests, r.retries, r.error, r.trigger
         FROM sync_runs r
         LEFT JOIN integrations i ON i.id = r.integration_id
         LEFT JOIN organizations o ON o.id = i.organization_id
-        {clause}
+        WHERE {" AND ".join(clauses)}
         ORDER BY r.id DESC LIMIT ?
         """,
         params + [limit],

@@ -261,3 +261,22 @@ def test_reports_agree_with_the_view(sim: Simulator, store: Store, db_path) -> N
     found = reports.licenses(store, search="e3", include_free=True)
     assert all("e3" in (n + p).lower() or "e3" in o.lower()
                for n, p, o in zip(found["license_name"], found["sku_part_number"], found["organization"]))
+
+
+def test_due_only_skips_tenants_synced_within_their_interval_and_paused_ones(
+    sim: Simulator, store: Store, db_path
+) -> None:
+    connect_all(store, sim)
+    settings = settings_for(sim, db_path)
+    tenants = list(sim.tenants)
+    first = sync_tenants(store, settings, due_only=True)
+    assert len(first) == len(tenants)  # never synced: all due
+    assert sync_tenants(store, settings, due_only=True) == []  # synced just now, hourly interval
+    # one tenant's last sync was 20 minutes ago with a 15-minute interval; another is paused
+    update_integration(store, tenants[0], sync_interval_minutes=15)
+    update_integration(store, tenants[1], sync_interval_minutes=15, paused=True)
+    with store.transaction() as con:
+        con.execute("UPDATE sync_runs SET finished_at = finished_at - INTERVAL 20 MINUTE "
+                    "WHERE tenant_id IN (?, ?)", tenants[:2])
+    due = sync_tenants(store, settings, due_only=True)
+    assert [r.tenant_id for r in due] == [tenants[0]]
