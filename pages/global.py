@@ -1,0 +1,70 @@
+"""Global: every organization's licenses, filtered alike in metrics, chart, table and CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from o365lic import charts, ui
+
+
+def render() -> None:
+    """Draw the Global page."""
+    st.title("Office 365 Licenses")
+    if ui.totals(include_free=True)["licenses"] == 0:
+        st.info(
+            "No licenses have been synced yet. Open the **Sync** page and press "
+            "**Start Manual Sync** to fetch them from Microsoft 365."
+        )
+        st.page_link("pages/sync.py", label="Go to the Sync page", icon=":material/sync:")
+        return
+
+    left, middle, right = st.columns([3, 3, 1.4], vertical_alignment="bottom")
+    organizations = left.multiselect(
+        "Organization", ui.organization_names(), key="global_organizations",
+        placeholder="All organizations",
+    )
+    search = middle.text_input(
+        "Search", key="global_search", placeholder="Organization, license name or SKU",
+    )
+    include_free = right.toggle(
+        "Include free SKUs", value=False, key="global_include_free",
+        help="Free, viral and trial SKUs (such as Teams Exploratory or Power BI free) are left out by default.",
+    )
+    filters = {"organizations": organizations, "search": search, "include_free": include_free}
+
+    totals = ui.totals(**filters)
+    a, c, u, p = st.columns(4)
+    a.metric("Active", ui.format_count(totals["active"]), help="Paid units that work", border=True)
+    c.metric("Consumed", ui.format_count(totals["consumed"]), help="Assigned units", border=True)
+    u.metric("Unused", ui.format_count(totals["unused"]), help="Paid but idle units", border=True)
+    p.metric("Utilisation %", ui.format_percent(totals["utilisation"]),
+             help="Consumed / Active", border=True)
+    caption = (f"{ui.plural(totals['licenses'], 'license')} in "
+               f"{ui.plural(totals['organizations'], 'organization')}")
+    if totals["over_assigned"]:
+        caption += f" · {ui.format_count(totals['over_assigned'])} units over-assigned"
+    st.caption(caption)
+
+    if totals["licenses"] == 0:
+        st.info("No licenses match these filters.")
+        return
+
+    summary = ui.organization_summary(**filters)
+    top: int | None = charts.DEFAULT_TOP
+    if len(summary) > charts.DEFAULT_TOP:
+        show_all = st.toggle(f"Show all organizations ({len(summary):,})", key="global_show_all")
+        top = None if show_all else charts.DEFAULT_TOP
+    st.altair_chart(charts.organization_chart(summary, top), width="stretch")
+
+    table = ui.licenses(**filters)
+    order, config = ui.licenses_column_config(with_organization=True)
+    if not include_free:
+        order = [column for column in order if column != "is_free"]
+    st.dataframe(ui.licenses_table(table), column_order=order, column_config=config, hide_index=True, width="stretch")
+    st.download_button(
+        "Download CSV", data=ui.csv_bytes(**filters), file_name=ui.CSV_FILE_NAME,
+        mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:",
+    )
+
+
+ui.run_page(render)

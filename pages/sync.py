@@ -1,0 +1,124 @@
+"""Sync: the "Active Integrations" table, the Start Manual Sync button with progress, the sync log."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from o365lic import sync, ui
+from o365lic.store import StoreError
+from o365lic.sync import SyncInProgressError, TenantSyncResult
+
+_SYNC_REQUESTED = "sync_requested"
+
+
+def _request_sync() -> None:
+    st.session_state[_SYNC_REQUESTED] = True
+
+
+def _status_summary(statuses: list[str]) -> str:
+    order = ["OK", "Syncing...", "Error", "Paused", "Never synced"]
+    parts = [f"{statuses.count(s)} {s}" for s in order if statuses.count(s)]
+    return " · ".join(parts) if parts else "No tenants connected"
+
+
+def _manual_sync(slot: DeltaGenerator) -> None:
+    """Run a manual sync in this script run, with a status box, a bar and one line per tenant."""
+    ctx = ui.context()
+    status = slot.status("Syncing ...", expanded=True)
+    try:
+        with status:
+            bar = st.progress(0.0, text="Starting ...")
+
+            def on_result(result: TenantSyncResult, done: int, total: int) -> None:
+                bar.progress(done / max(total, 1), text=f"{done} of {total} tenants")
+                st.text(result.line())
+
+            results = sync.sync_tenants(ctx.store, ctx.settings, trigger="manual", on_result=on_result)
+    except SyncInProgressError as exc:
+        slot.warning(f"No sync was started: {exc}.", icon=":material/hourglass_top:")
+        return
+    except StoreError as exc:  # e.g. a CLI sync holding the database file
+        slot.error(str(exc))
+        return
+    finally:
+        ui.clear_caches()
+    failed = [r for r in results if r.outcome == "error"]
+    if not results:
+        status.update(label="Nothing to sync: no connected, unpaused tenants", state="complete")
+    elif failed:
+        status.update(label=f"Sync finished with errors: {len(failed)} of {len(results)} tenants failed",
+                      state="error", expanded=True)
+    else:
+        synced = sum(1 for r in results if r.outcome == "ok")
+        status.update(label=f"Sync finished: {synced} of {len(results)} tenants OK", state="complete",
+                      expanded=True)
+
+
+def render() -> None:
+    """Draw the Sync page."""
+    ctx = ui.context()
+    st.title("Sync")
+    st.subheader("Active Integrations")
+    table_slot = st.container()
+
+    running = sync.is_sync_running(ctx.store.path)
+    # The press is recorded by a callback: it fires for a button that was enabled when it was
+    # clicked, even if a sync started elsewhere since (the button is disabled on this run, and
+    # the attempt below then says that a sync is already running).
+    st.button("Start Manual Sync", type="primary", disabled=running, key="start_manual_sync",
+              icon=":material/sync:", on_click=_request_sync)
+    pressed = bool(st.session_state.pop(_SYNC_REQUESTED, False))
+    if running and not pressed:
+        st.info("A sync is running (from another session or the command line). "
+                "Refresh the page when it has finished.")
+        st.button("Refresh", key="sync_refresh")
+    slot = st.empty()
+    if pressed:
+        _manual_sync(slot)
+
+    table = ui.integrations()
+    with table_slot:
+        st.caption(_status_summary(table["status"].tolist()))
+        st.dataframe(
+            table, hide_index=True, width="stretch",
+            column_order=["organization", "status", "last_sync", "last_error", "domain",
+                          "tenant_id", "tenant_name"],
+            column_config={
+                "organization": st.column_config.TextColumn("Organization"),
+                "tenant_name": st.column_config.TextColumn("Tenant"),
+                "domain": st.column_config.TextColumn("Domain"),
+                "tenant_id": st.column_config.TextColumn("Tenant ID"),
+                "status": st.column_config.TextColumn("Status"),
+                "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm:ss"),
+                "last_error": st.column_config.TextColumn("Last error", width="medium"),
+            },
+        )
+
+    st.subheader("Sync log")
+    log = ui.sync_log()
+    if log.empty:
+        st.caption("No sync has run yet.")
+        return
+    st.dataframe(
+        log, hide_index=True, width="stretch",
+        column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "outcome",
+                      "licenses", "users", "requests", "retries", "trigger", "error"],
+        column_config={
+            "run": st.column_config.NumberColumn("Run", format="%d"),
+            "organization": st.column_config.TextColumn("Organization"),
+            "tenant_id": st.column_config.TextColumn("Tenant ID"),
+            "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
+            "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
+            "outcome": st.column_config.TextColumn("Outcome"),
+            "licenses": st.column_config.NumberColumn("Licenses", format="localized"),
+            "users": st.column_config.NumberColumn("Users", format="localized"),
+            "requests": st.column_config.NumberColumn("Requests", format="localized"),
+            "retries": st.column_config.NumberColumn("Retries", format="localized"),
+            "trigger": st.column_config.TextColumn("Trigger"),
+            "error": st.column_config.TextColumn("Error", width="large"),
+        },
+    )
+
+
+ui.run_page(render)

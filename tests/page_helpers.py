@@ -1,0 +1,78 @@
+"""Helpers for the page tests (streamlit.testing.v1.AppTest) in demo mode on a fresh database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from o365lic import demo
+from o365lic.config import Settings, load_settings
+from o365lic.store import Store
+from o365lic.sync import sync_tenants
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "app.py"
+
+__all__ = ["APP", "REPO", "app_db", "metric_values", "open_page", "parse_count", "runtime", "synced"]
+
+
+def _clear_streamlit_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Demo mode on a fresh database file; Streamlit's process-wide caches cleared around the test."""
+    db = tmp_path / "o365lic.duckdb"
+    monkeypatch.setenv("O365LIC_DB", str(db))
+    for name in ("O365LIC_CLIENT_ID", "O365LIC_CLIENT_SECRET", "O365LIC_CLIENT_CERT",
+                 "O365LIC_CLIENT_CERT_THUMBPRINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(REPO)
+    _clear_streamlit_caches()
+    yield db
+    _clear_streamlit_caches()
+
+
+def runtime(db: Path) -> tuple[Settings, Store]:
+    """The demo settings and a store of ``db`` with the demo tenants connected."""
+    settings = demo.runtime_settings(load_settings())
+    assert settings.db_path == db
+    store = Store(db)
+    demo.ensure_demo_tenants(store)
+    return settings, store
+
+
+def synced(db: Path) -> Store:
+    """``db`` with the demo tenants connected and synced once (through the library)."""
+    settings, store = runtime(db)
+    results = sync_tenants(store, settings, trigger="test")
+    assert results and all(r.outcome == "ok" for r in results), [r.line() for r in results]
+    return store
+
+
+def open_page(page: str | None = None) -> AppTest:
+    """The app run once, then switched to ``page`` (e.g. ``pages/sync.py``); no exception."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def parse_count(text: str) -> int:
+    """``"12,345"`` -> 12345."""
+    return int(text.replace(",", ""))
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    """The metrics on screen by label."""
+    return {m.label: m.value for m in at.metric}

@@ -1,0 +1,109 @@
+"""The Sync page: Active Integrations, Start Manual Sync with progress, the lock, the sync log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from page_helpers import app_db, open_page, runtime  # noqa: F401
+
+from o365lic import reports
+from o365lic.sync import is_sync_running, sync_lock
+
+PAGE = "pages/sync.py"
+
+
+def test_fresh_database_shows_never_synced(app_db: Path) -> None:
+    at = open_page(PAGE)
+    assert [s.value for s in at.subheader] == ["Active Integrations", "Sync log"]
+    table = at.dataframe[0].value
+    assert len(table) == 6
+    assert set(table["status"]) == {"Never synced"}
+    assert at.caption[0].value == "6 Never synced"
+    button = at.button(key="start_manual_sync")
+    assert button.label == "Start Manual Sync" and not button.disabled
+    assert len(at.dataframe) == 1  # no sync log yet
+    assert "No sync has run yet." in [c.value for c in at.caption]
+
+
+def test_manual_sync_turns_tenants_ok_and_logs_runs(app_db: Path) -> None:
+    at = open_page(PAGE)
+    at.button(key="start_manual_sync").click().run()
+    assert not at.exception
+    assert [s.label for s in at.status] == ["Sync finished: 6 of 6 tenants OK"]
+    assert at.status[0].state == "complete"
+    lines = [t.value for t in at.status[0].text]
+    assert len(lines) == 6 and all(line.startswith("OK ") for line in lines)
+    assert at.status[0].get("progress")
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["OK"] * 6
+    assert table["last_sync"].notna().all() and table["last_error"].isna().all()
+    assert at.caption[0].value == "6 OK"
+    log = at.dataframe[1].value
+    assert len(log) == 6
+    assert set(log["outcome"]) == {"ok"} and set(log["trigger"]) == {"manual"}
+    _, store = runtime(app_db)
+    assert len(reports.sync_log(store)) == 6
+    assert not is_sync_running(app_db)
+
+    at.run()  # a plain rerun keeps the statuses and does not sync again
+    assert not at.status and list(at.dataframe[0].value["status"]) == ["OK"] * 6
+    assert len(reports.sync_log(store)) == 6
+
+
+def test_sync_lock_held_elsewhere_warns_and_records_nothing(app_db: Path) -> None:
+    at = open_page(PAGE)
+    with sync_lock(app_db):
+        at.button(key="start_manual_sync").click().run()
+        assert not at.exception
+        assert len(at.warning) == 1
+        assert "already running" in at.warning[0].value
+        assert not at.status
+        at.run()  # while another sync runs, the button is disabled and the page says why
+        assert at.button(key="start_manual_sync").disabled
+        assert any("A sync is running" in info.value for info in at.main.info)
+    _, store = runtime(app_db)
+    assert reports.sync_log(store).empty
+    assert set(reports.integrations_table(store)["status"]) == {"Never synced"}
+    at.run()
+    assert not at.button(key="start_manual_sync").disabled
+
+
+def test_paused_tenant_is_not_synced(app_db: Path) -> None:
+    from o365lic.store import update_integration
+
+    _, store = runtime(app_db)
+    paused = reports.integrations_table(store)["tenant_id"].iloc[0]
+    update_integration(store, paused, paused=True)
+    at = open_page(PAGE)
+    at.button(key="start_manual_sync").click().run()
+    assert not at.exception
+    assert [s.label for s in at.status] == ["Sync finished: 5 of 5 tenants OK"]
+    statuses = dict(zip(at.dataframe[0].value["tenant_id"], at.dataframe[0].value["status"]))
+    assert statuses.pop(paused) == "Paused"
+    assert set(statuses.values()) == {"OK"}
+
+
+def test_a_failing_tenant_shows_error_and_the_others_land(app_db: Path) -> None:
+    from o365lic import demo
+    from o365lic.simulator import Fault
+
+    _, store = runtime(app_db)
+    failing = reports.integrations_table(store)["tenant_id"].iloc[1]
+    simulator = demo.demo_simulator()
+    simulator.add_fault(failing, Fault("signin_failure", times=None))
+    try:
+        at = open_page(PAGE)
+        at.button(key="start_manual_sync").click().run()
+    finally:
+        simulator.clear_faults(failing)
+    assert not at.exception
+    assert [s.label for s in at.status] == ["Sync finished with errors: 1 of 6 tenants failed"]
+    assert at.status[0].state == "error"
+    assert sum(t.value.startswith("ERROR ") for t in at.status[0].text) == 1
+    table = at.dataframe[0].value
+    statuses = dict(zip(table["tenant_id"], table["status"]))
+    assert statuses.pop(failing) == "Error"
+    assert set(statuses.values()) == {"OK"}
+    error = table.loc[table["tenant_id"] == failing, "last_error"].iloc[0]
+    assert isinstance(error, str) and error
+    assert at.caption[0].value == "5 OK · 1 Error"
