@@ -1,0 +1,103 @@
+"""In a real browser: fresh database -> Sync -> Global -> filter one organization -> CSV.
+
+Also writes docs/global.png (the README's screenshot of the Global page after a demo sync).
+Streamlit's tables are canvas grids, so the checks read text Streamlit renders as HTML:
+metrics, captions, the sync status box and the multiselect's options.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from o365lic import reports
+from o365lic.export import CSV_HEADER
+from o365lic.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "global.png"
+HEADER_LINE = "Organization,Tenant ID,License,SKU,Status,Active,Consumed,Unused,Last Synced"
+SYNC_TIMEOUT_MS = 90_000
+
+
+def _wait_idle(page: Page) -> None:
+    """Wait until the script run has finished (call it after a change the rerun shows)."""
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_have_count(
+        1, timeout=SYNC_TIMEOUT_MS)
+
+
+def _metrics(page: Page) -> list[str]:
+    values = page.get_by_test_id("stMetricValue")
+    expect(values).to_have_count(4)
+    return [text.strip() for text in values.all_inner_texts()]
+
+
+def _expected_metrics(totals: dict[str, float]) -> list[str]:
+    return [f"{int(totals['active']):,}", f"{int(totals['consumed']):,}",
+            f"{int(totals['unused']):,}", f"{totals['utilisation'] * 100:.1f}%"]
+
+
+def test_sync_then_filter_and_download_csv(streamlit_server, page: Page) -> None:  # noqa: ANN001
+    assert CSV_HEADER == tuple(HEADER_LINE.split(","))
+
+    # A fresh database: the Global page points to the Sync page, in demo mode.
+    page.goto(streamlit_server.url + "/")
+    expect(page.get_by_text("No licenses have been synced yet")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Demo mode:")).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Global")
+
+    # Sync: six demo tenants never synced; Start Manual Sync turns them OK.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Sync", exact=True).click()
+    expect(page.get_by_text("6 Never synced", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Start Manual Sync").click()
+    expect(page.get_by_text("Sync finished: 6 of 6 tenants OK")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    expect(page.get_by_text("6 OK", exact=True)).to_be_visible()
+    _wait_idle(page)
+
+    store = Store(streamlit_server.db_path)
+    organizations = reports.organization_names(store)
+    assert len(organizations) == 6
+    for name in organizations:  # one OK line per tenant in the status box
+        expect(page.get_by_text(re.compile(rf"^OK\s+{re.escape(name)} \("))).to_be_visible()
+
+    # Global: every organization, metrics as the store sums them, the chart; screenshot for the README.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Global", exact=True).click()
+    expect(page.get_by_text("in 6 organizations")).to_be_visible()
+    _wait_idle(page)
+    assert _metrics(page) == _expected_metrics(reports.totals(store))
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+    page.wait_for_timeout(1_000)  # let the chart and the grid finish drawing
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    # The Organization multiselect lists every organization; choose one.
+    chosen = organizations[1]
+    multiselect = page.get_by_test_id("stMultiSelect")
+    multiselect.click()
+    options = page.get_by_role("option")
+    expect(options.filter(has_text=organizations[-1])).to_be_visible()
+    listed = [t.strip() for t in options.all_inner_texts() if t.strip() != "Select all"]
+    assert listed == organizations
+    options.filter(has_text=re.compile(rf"^{re.escape(chosen)}$")).click()
+    page.keyboard.press("Escape")
+    licenses = reports.licenses(store, organizations=[chosen])
+    expect(page.get_by_text(re.compile(rf"^{len(licenses)} licenses? in 1 organization\b"))).to_be_visible()
+    _wait_idle(page)  # the download button below the caption carries the filtered CSV only then
+    assert _metrics(page) == _expected_metrics(reports.totals(store, organizations=[chosen]))
+
+    # Download CSV: exactly that organization's licenses.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "office365-licenses.csv"
+    text = Path(download.path()).read_bytes().decode("utf-8")
+    assert text.splitlines()[0] == HEADER_LINE
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert len(rows) == len(licenses) > 0
+    assert {row[0] for row in rows} == {chosen}
+    assert sorted(row[3] for row in rows) == sorted(licenses["sku_part_number"])
