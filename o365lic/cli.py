@@ -11,6 +11,7 @@ from o365lic import demo, reports
 from o365lic.config import ConfigError, Settings, load_settings
 from o365lic.export import licenses_csv
 from o365lic.graph import GraphError
+from o365lic.product_names import ProductNamesError, refresh_product_names
 from o365lic.store import (
     DISCONNECT_LABELS,
     DisconnectMode,
@@ -109,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     mode = disconnect.add_mutually_exclusive_group(required=True)
     mode.add_argument("--keep-data", action="store_true", help=DISCONNECT_LABELS["keep-data"])
     mode.add_argument("--delete-data", action="store_true", help=DISCONNECT_LABELS["delete-data"])
+
+    names = commands.add_parser(
+        "names", help="load Microsoft's product names for SKUs (a sync does this weekly by itself)")
+    names_commands = names.add_subparsers(dest="names_command", metavar="ACTION", required=True)
+    refresh = names_commands.add_parser(
+        "refresh", help="download Microsoft's product names CSV now (O365LIC_PRODUCT_NAMES_URL), or read --file")
+    refresh.add_argument("--file", type=Path, metavar="FILE",
+                         help="a copy of 'Product names and service plan identifiers for licensing.csv'")
 
     simulate = commands.add_parser("simulate", help="run the Microsoft 365 simulator in the foreground")
     simulate.add_argument("--port", type=int, default=8365)
@@ -250,6 +259,13 @@ def _cmd_disconnect(args: argparse.Namespace, settings: Settings, out: TextIO, e
     return EXIT_OK
 
 
+def _cmd_names(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    store = Store(settings.db_path)
+    count = refresh_product_names(store, _runtime(settings, store), file=args.file)
+    print(f"product names loaded for {count} SKUs; the next sync uses them", file=out)
+    return EXIT_OK
+
+
 def _cmd_simulate(args: argparse.Namespace, out: TextIO) -> int:
     from o365lic.simulator import serve_forever
 
@@ -268,12 +284,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         settings = load_settings()
         handler = {"tenants": _cmd_tenants, "sync": _cmd_sync, "export": _cmd_export,
-                   "disconnect": _cmd_disconnect}[args.command]
+                   "disconnect": _cmd_disconnect, "names": _cmd_names}[args.command]
         return handler(args, settings, out, err)
     except ConfigError as exc:
         print(f"error: configuration: {exc}", file=err)
         return EXIT_USAGE
-    except (StoreError, SyncInProgressError, GraphError, ValueError) as exc:
+    except (StoreError, SyncInProgressError, GraphError, ProductNamesError, ValueError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_FAILED
     except KeyboardInterrupt:

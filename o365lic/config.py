@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_AUTHORITY_HOST",
     "DEFAULT_DB",
     "DEFAULT_GRAPH_URL",
+    "DEFAULT_PRODUCT_NAMES_URL",
     "Settings",
     "load_settings",
 ]
@@ -27,6 +28,11 @@ DEFAULT_DB = "data/o365lic.duckdb"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_CONCURRENCY = 16
+#: Microsoft's "Product names and service plan identifiers for licensing" CSV.
+DEFAULT_PRODUCT_NAMES_URL = (
+    "https://download.microsoft.com/download/e/3/e/e3e9faf2-f28b-490a-9ada-c6089a1fc5b0/"
+    "Product%20names%20and%20service%20plan%20identifiers%20for%20licensing.csv"
+)
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 
 _KEYS = (
@@ -40,6 +46,7 @@ _KEYS = (
     "O365LIC_CA_BUNDLE",
     "O365LIC_CONCURRENCY",
     "O365LIC_PARTNER_TENANT",
+    "O365LIC_PRODUCT_NAMES_URL",
 )
 
 
@@ -61,6 +68,7 @@ class Settings:
     ca_bundle: Path | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     partner_tenant: str | None = None
+    product_names_url: str = DEFAULT_PRODUCT_NAMES_URL
     demo: bool = False
 
     @property
@@ -77,13 +85,14 @@ class Settings:
     def with_simulator(
         self, *, authority_host: str, graph_url: str, ca_bundle: str | Path,
         client_id: str, client_secret: str, partner_tenant: str | None = None,
+        product_names_url: str | None = None,
     ) -> Settings:
         """These settings pointed at a Microsoft 365 simulator (demo mode)."""
         return replace(
             self, authority_host=authority_host.rstrip("/"), graph_url=graph_url.rstrip("/"),
             ca_bundle=Path(ca_bundle), client_id=client_id, client_secret=client_secret,
             client_cert=None, client_cert_thumbprint=None, partner_tenant=partner_tenant,
-            demo=True,
+            product_names_url=product_names_url or self.product_names_url, demo=True,
         )
 
 
@@ -163,4 +172,6 @@ def load_settings(
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
         concurrency=concurrency,
         partner_tenant=get("O365LIC_PARTNER_TENANT"),
+        product_names_url=_https_url(
+            "O365LIC_PRODUCT_NAMES_URL", get("O365LIC_PRODUCT_NAMES_URL") or DEFAULT_PRODUCT_NAMES_URL),
     )

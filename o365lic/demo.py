@@ -41,7 +41,7 @@ def runtime_settings(settings: Settings) -> Settings:
     return settings.with_simulator(
         authority_host=sim.authority_host, graph_url=sim.graph_url, ca_bundle=sim.ca_file,
         client_id=sim.client_id, client_secret=sim.client_secret,
-        partner_tenant=sim.partner_tenant_id,
+        partner_tenant=sim.partner_tenant_id, product_names_url=sim.product_names_url,
     )
 
 

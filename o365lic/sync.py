@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 from o365lic.config import Settings
 from o365lic.graph import GraphConnector, GraphError
 from o365lic.licenses import DEFAULT_FREE_SKUS, LicenseRecord, license_record
+from o365lic.product_names import refresh_if_stale
 from o365lic.store import (
     Integration,
     Store,
@@ -334,6 +335,7 @@ def sync_tenants(
         if not chosen:
             return results
         connector = connector or GraphConnector(settings)
+        refresh_if_stale(store, settings)
         product_names = load_product_names(store)
         free_skus = load_free_skus(store)
         workers = max(1, min(settings.concurrency, len(chosen)))

@@ -21,7 +21,7 @@ def settings_for(sim: Simulator, db_path: Path, concurrency: int = 4) -> Setting
     return Settings(db_path=db_path, concurrency=concurrency).with_simulator(
         authority_host=sim.authority_host, graph_url=sim.graph_url, ca_bundle=sim.ca_file,
         client_id=sim.client_id, client_secret=sim.client_secret,
-        partner_tenant=sim.partner_tenant_id,
+        partner_tenant=sim.partner_tenant_id, product_names_url=sim.product_names_url,
     )
 
 

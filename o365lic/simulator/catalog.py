@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "PRODUCT_NAMES_PATH",
+    "product_names_csv",
     "SkuRole",
     "CatalogServicePlan",
     "CatalogSku",
@@ -137,3 +139,21 @@ _BY_ID: dict[str, CatalogSku] = {entry.sku_id: entry for entry in _ENTRIES}
 def catalog_entry(sku_id_or_part_number: str) -> CatalogSku | None:
     """Return the catalog entry for a skuId GUID or a skuPartNumber, or None."""
     return SKU_CATALOG.get(sku_id_or_part_number) or _BY_ID.get(sku_id_or_part_number.lower())
+
+
+PRODUCT_NAMES_PATH = "/licensing/product-names.csv"
+
+
+def product_names_csv() -> bytes:
+    """The catalog in the shape of Microsoft's licensing reference CSV ("Product names and
+    service plan identifiers for licensing"): UTF-8 with a BOM, one row per service plan,
+    with the stray and non-breaking spaces the real file has."""
+    lines = ["Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,"
+             "Service_Plans_Included_Friendly_Names"]
+    for index, sku in enumerate(SKU_CATALOG.values()):
+        name = sku.display_name.replace(" ", "\u00a0", 1) if index % 3 == 0 else sku.display_name + " "
+        for plan in sku.service_plans or (CatalogServicePlan("00000000-0000-0000-0000-000000000000", "NONE"),):
+            quoted = f'"{name}"' if "," in name else name
+            lines.append(f"{quoted},{sku.sku_part_number},{sku.sku_id},{plan.service_plan_name},"
+                         f"{plan.service_plan_id},{plan.service_plan_name}")
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")

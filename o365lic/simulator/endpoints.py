@@ -24,6 +24,7 @@ from .auth import (
     ClientAssertionError,
     TokenStore,
 )
+from .catalog import PRODUCT_NAMES_PATH, product_names_csv
 from .counters import RequestCounters
 from .faults import TOKEN_PATH, Fault, FaultBook
 from .model import SimulatedTenant, find_tenant
@@ -193,6 +194,8 @@ class Dispatcher:
         )
 
     def _signin(self, request: Request, path: str, query: str) -> Response:
+        if request.method == "GET" and path == PRODUCT_NAMES_PATH:
+            return Response(200, product_names_csv(), "text/csv; charset=utf-8")
         segments = [s for s in path.split("/") if s]
         lowered = [s.lower() for s in segments]
         if request.method == "GET" and lowered == ["common", "discovery", "instance"]:

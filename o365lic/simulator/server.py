@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .catalog import PRODUCT_NAMES_PATH
 from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, CertificateRegistry, TokenStore
 from .certs import create_tls_files
 from .counters import RequestCounters
@@ -200,6 +201,7 @@ class Simulator:
         self.authority_host: str = ""
         self.graph_url: str = ""
         self.ca_file: str = ""
+        self.product_names_url: str = ""  # Microsoft's licensing reference CSV, simulated
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -253,6 +255,7 @@ class Simulator:
         self.ca_file = str(files.ca_file)
         self.authority_host = f"https://{public_host}:{port}"
         self.graph_url = f"{self.authority_host}/v1.0"
+        self.product_names_url = f"{self.authority_host}{PRODUCT_NAMES_PATH}"
         self._dispatcher = Dispatcher(
             authority_host=self.authority_host,
             lock=self.lock,

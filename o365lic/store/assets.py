@@ -9,9 +9,10 @@ security settings survive re-syncs.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import duckdb
+import pandas as pd
 
 from o365lic.licenses import LicenseRecord
 from o365lic.store.database import Store
@@ -25,6 +26,8 @@ __all__ = [
     "ensure_license_type",
     "load_free_skus",
     "load_product_names",
+    "product_names_loaded_at",
+    "save_product_names",
     "update_asset",
     "update_asset_field",
     "update_asset_type",
@@ -125,6 +128,24 @@ def ensure_license_type(con: duckdb.DuckDBPyConnection) -> int:
 def load_product_names(store: Store) -> dict[str, str]:
     """SKU id -> product name, as loaded from Microsoft's reference file (may be empty)."""
     return {str(k): str(v) for k, v in store.rows("SELECT sku_id, name FROM product_names")}
+
+
+def save_product_names(store: Store, names: Mapping[str, str]) -> None:
+    """Replace the stored product names (SKU id -> Microsoft's display name)."""
+    frame = pd.DataFrame({"sku_id": [k.lower() for k in names], "name": list(names.values())})
+    with store.transaction() as con:
+        con.execute("DELETE FROM product_names")
+        con.register("names_frame", frame)
+        try:
+            con.execute("INSERT INTO product_names (sku_id, name, loaded_at) SELECT sku_id, name, now() FROM names_frame")
+        finally:
+            con.unregister("names_frame")
+
+
+def product_names_loaded_at(store: Store) -> datetime | None:
+    """When the product names were last loaded, or None."""
+    value = store.scalar("SELECT max(loaded_at) FROM product_names")
+    return value if isinstance(value, datetime) else None
 
 
 def load_free_skus(store: Store) -> set[str] | None:
