@@ -137,3 +137,22 @@ def test_bad_configuration_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("O365LIC_CONCURRENCY", "lots")
     code, _, err = run("sync")
     assert code == 2 and "O365LIC_CONCURRENCY" in err
+
+
+def test_discover_match_pause_and_sync_due(against: Simulator) -> None:
+    ids = list(against.tenants)
+    assert run("tenants", "discover")[0] == 0
+    code, out, _ = run("sync")
+    assert code == 0 and "nothing to sync" in out  # every discovered tenant is still unmatched
+    assert run("tenants", "match", ids[0], ids[1], "--create")[0] == 0
+    assert run("tenants", "match", ids[2], "--ignore")[0] == 0
+    code, _, err = run("tenants", "match", ids[3], "--accept")
+    assert code == 1 and "no suggested match" in err
+    assert run("tenants", "pause", ids[1])[0] == 0
+    code, out, _ = run("sync", "--due")
+    assert code == 0 and "1 tenants synced, 0 failed" in out
+    code, out, _ = run("sync", "--due")
+    assert "nothing to sync (no tenant is due)" in out
+    code, out, _ = run("tenants", "list")
+    assert "ignored" in out and "unmatched" in out and "Paused" in out
+    assert run("tenants", "interval", ids[0], "--minutes", "0")[0] == 1
