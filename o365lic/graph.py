@@ -445,14 +445,20 @@ class GraphClient:
             next_link = body.get("@odata.nextLink")
             if not next_link:
                 return
-            next_link = str(next_link)
-            parts = urlsplit(next_link)
-            if f"{parts.scheme}://{parts.netloc}" != self._origin:
-                raise self._error(call, f"refusing a nextLink to another host ({parts.netloc})", code="MalformedResponse")
+            next_link = self._rebase(str(next_link))
             if next_link in seen:
                 raise self._error(call, "Graph repeated a nextLink (paging loop)", code="MalformedResponse")
             seen.add(next_link)
             url, query = next_link, None
+
+    def _rebase(self, link: str) -> str:
+        """A nextLink sent to the configured Graph host whatever host it names (a token
+        never goes anywhere else; a server behind another name still pages)."""
+        parts = urlsplit(link)
+        if not parts.scheme:
+            return f"{self._origin}/{link.lstrip('/')}"
+        rebased = parts._replace(scheme=urlsplit(self._origin).scheme, netloc=urlsplit(self._origin).netloc)
+        return rebased.geturl()
 
     def get_all(self, path: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         """Every item of a collection (for small ones: SKUs, subscriptions, contracts)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 from o365lic.config import Settings
-from o365lic.graph import GraphConnector, GraphError
+from o365lic.graph import GraphClient, GraphConnector, GraphError
 from o365lic.licenses import DEFAULT_FREE_SKUS, LicenseRecord, license_record
 from o365lic.product_names import refresh_if_stale
 from o365lic.store import (
@@ -55,6 +55,7 @@ __all__ = [
 USER_SELECT = (
     "id,displayName,givenName,surname,userPrincipalName,mail,proxyAddresses,accountEnabled,assignedLicenses"
 )
+MINIMAL_USER_SELECT = "id,displayName,userPrincipalName,mail,accountEnabled,assignedLicenses"
 USER_PAGE_SIZE = "999"
 SyncResultOutcome = Literal["ok", "error", "skipped"]
 
@@ -184,6 +185,25 @@ def _user(item: Mapping[str, Any]) -> UserRecord | None:
     )
 
 
+def _stage_all_users(store: Store, client: GraphClient, run_id: int) -> int:
+    """Stage every user page by page; returns how many.
+
+    Asks for the properties contact matching uses; a server that refuses them (400 on the
+    first page) is asked for the minimal set of SPEC section 4 instead.
+    """
+    staged = 0
+    for select in (USER_SELECT, MINIMAL_USER_SELECT):
+        try:
+            for page in client.iter_pages("/users", {"$select": select, "$top": USER_PAGE_SIZE}):
+                records = [u for u in (_user(item) for item in page) if u is not None]
+                staged += stage_users(store, run_id, records)
+            return staged
+        except GraphError as exc:
+            if exc.status != 400 or staged or select == MINIMAL_USER_SELECT:
+                raise
+    return staged  # pragma: no cover
+
+
 def _scrub(text: str, settings: Settings) -> str:
     """Never let the client secret into a stored or printed message."""
     if settings.client_secret and len(settings.client_secret) >= 4:
@@ -230,9 +250,7 @@ def sync_tenant(
             except ValueError as exc:
                 raise GraphError(str(exc), tenant_id=tenant_id, call="GET /subscribedSkus",
                                  code="MalformedResponse") from None
-        for page in client.iter_pages("/users", {"$select": USER_SELECT, "$top": USER_PAGE_SIZE}):
-            records = [u for u in (_user(item) for item in page) if u is not None]
-            users += stage_users(store, run_id, records)
+        users = _stage_all_users(store, client, run_id)
         apply_tenant_sync(
             store, run_id=run_id, integration_id=integration.id, tenant=tenant,
             licenses=licenses, subscriptions=subscriptions, users=users,

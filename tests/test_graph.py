@@ -194,3 +194,14 @@ def test_an_expired_token_is_renewed_once(sim: Simulator, settings) -> None:
         before = sim.token_request_count(tenant)
         assert client.get("/organization")["value"][0]["id"] == tenant
     assert sim.token_request_count(tenant) == before + 1
+
+
+def test_next_links_naming_another_host_are_rebased_onto_the_graph_url(own_simulator: Simulator, db_path) -> None:
+    """The server builds nextLinks with 127.0.0.1; we are configured with localhost."""
+    big = generate_tenants(1, seed=5, users_per_tenant=150)[0]
+    own_simulator.add_tenant(big)
+    settings = dataclasses.replace(
+        settings_for(own_simulator, db_path), graph_url=own_simulator.graph_url.replace("127.0.0.1", "localhost"))
+    with GraphConnector(settings).client(big.tenant_id) as client:
+        pages = list(client.iter_pages("/users", {"$select": "id", "$top": "100"}))
+    assert [len(p) for p in pages] == [100, 50]

@@ -280,3 +280,17 @@ def test_due_only_skips_tenants_synced_within_their_interval_and_paused_ones(
                     "WHERE tenant_id IN (?, ?)", tenants[:2])
     due = sync_tenants(store, settings, due_only=True)
     assert [r.tenant_id for r in due] == [tenants[0]]
+
+
+def test_a_server_refusing_the_extra_user_properties_gets_the_minimal_select(
+    sim: Simulator, store: Store, db_path, monkeypatch
+) -> None:
+    import o365lic.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "USER_SELECT", sync_module.MINIMAL_USER_SELECT + ",notARealProperty")
+    connect_all(store, sim)
+    results = sync_tenants(store, settings_for(sim, db_path))
+    assert {r.outcome for r in results} == {"ok"}
+    for tenant_id, tenant in sim.tenants.items():
+        assert stored_licenses(store, tenant_id) == expected_licenses(sim, tenant_id)
+    assert store.scalar("SELECT count(*) FROM contacts") == sum(len(t.users) for t in sim.tenants.values())
