@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Mapping
 
 from o365lic.store.database import Store
-from o365lic.store.integrations import IntegrationError
+from o365lic.store.integrations import IntegrationError, connected_integration_id
 from o365lic.store.records import DisconnectMode
 from o365lic.store.schema import LICENSE_TYPE_NAME
 
@@ -42,12 +42,7 @@ def disconnect_tenant(store: Store, tenant_id: str, mode: DisconnectMode) -> Dis
     tenant = tenant_id.strip().lower()
     now = datetime.now(timezone.utc)
     with store.transaction() as con:
-        row = con.execute(
-            "SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NULL", [tenant]
-        ).fetchone()
-        if not row:
-            raise IntegrationError(f"tenant {tenant} is not connected")
-        integration_id = int(row[0])
+        integration_id = connected_integration_id(con, tenant)
 
         def count(sql: str) -> int:
             found = con.execute(sql, [integration_id]).fetchone()

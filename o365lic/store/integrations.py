@@ -12,6 +12,7 @@ from o365lic.store.records import Integration, MatchState
 __all__ = [
     "IntegrationError",
     "add_integration",
+    "connected_integration_id",
     "ensure_organization",
     "get_integration",
     "list_integrations",
@@ -84,6 +85,17 @@ def list_organizations(store: Store) -> list[tuple[int, str]]:
     """(id, name) of every organization, by name."""
     return [(int(r[0]), str(r[1])) for r in store.rows(
         "SELECT id, name FROM organizations ORDER BY lower(name)")]
+
+
+def connected_integration_id(con: duckdb.DuckDBPyConnection, tenant_id: str) -> int:
+    """The id of the connected (not disconnected) integration of ``tenant_id``, else IntegrationError."""
+    tenant = tenant_id.strip().lower()
+    row = con.execute(
+        "SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NULL", [tenant]
+    ).fetchone()
+    if not row:
+        raise IntegrationError(f"tenant {tenant} is not connected")
+    return int(row[0])
 
 
 def ensure_organization(
@@ -168,15 +180,11 @@ def update_integration(
                "sync_interval_minutes": sync_interval_minutes}
     sets = [(k, v) for k, v in changes.items() if v is not None]
     with store.transaction() as con:
-        row = con.execute(
-            "SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NULL", [tenant]
-        ).fetchone()
-        if not row:
-            raise IntegrationError(f"tenant {tenant} is not connected")
+        integration_id = connected_integration_id(con, tenant)
         if sets:
             con.execute(
                 "UPDATE integrations SET " + ", ".join(f"{k} = ?" for k, _ in sets) + " WHERE id = ?",
-                [v for _, v in sets] + [row[0]],
+                [v for _, v in sets] + [integration_id],
             )
     integration = get_integration(store, tenant)
     assert integration is not None

@@ -10,7 +10,7 @@ from typing import Iterable, Mapping, Sequence
 
 from o365lic.matching import Suggestion, suggest_match
 from o365lic.store.database import Store
-from o365lic.store.integrations import IntegrationError, ensure_organization
+from o365lic.store.integrations import IntegrationError, connected_integration_id, ensure_organization
 from o365lic.store.records import MatchState
 
 __all__ = [
@@ -96,21 +96,12 @@ def add_discovered_tenants(store: Store, tenants: Sequence[Mapping[str, str]]) -
     return added
 
 
-def _set_match(store: Store, tenant_ids: Sequence[str], organization_id: int | None, state: MatchState,
-               *, only_states: tuple[MatchState, ...] | None = None) -> int:
+def _set_match(store: Store, tenant_ids: Sequence[str], organization_id: int | None, state: MatchState) -> int:
     with store.transaction() as con:
         changed = 0
         for tenant_id in tenant_ids:
-            row = con.execute(
-                "SELECT id, match_state FROM integrations WHERE tenant_id = ? AND disconnected_at IS NULL",
-                [tenant_id],
-            ).fetchone()
-            if not row:
-                raise IntegrationError(f"tenant {tenant_id} is not connected")
-            if only_states and row[1] not in only_states:
-                continue
             con.execute("UPDATE integrations SET organization_id = ?, match_state = ? WHERE id = ?",
-                        [organization_id, state, row[0]])
+                        [organization_id, state, connected_integration_id(con, tenant_id)])
             changed += 1
     return changed
 
