@@ -14,6 +14,10 @@ if ui.is_demo_mode():
         "tenants from the built-in Microsoft 365 simulator."
     )
 
+# Who is viewing, in the sidebar; with [auth] sign-in configured, a signed-out visitor sees
+# only the sign-in button (the run stops here, before any page).
+ui.show_viewer()
+
 st.navigation([
     st.Page("pages/global.py", title="Global", default=True),
     st.Page("pages/organization.py", title="Organization"),

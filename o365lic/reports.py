@@ -10,16 +10,29 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, list_integrations, visibility_clause
+from o365lic.store import (
+    LOCAL_ADMINISTRATOR,
+    MatchState,
+    Store,
+    Viewer,
+    list_app_users,
+    list_groups,
+    list_integrations,
+    suggestions,
+    visibility_clause,
+)
 
 __all__ = [
     "LicenseFilter",
+    "app_users_table",
     "integrations_table",
+    "license_assets",
     "license_contacts",
     "licenses",
     "organization_names",
     "organization_summary",
     "sync_log",
+    "tenant_matches",
     "totals",
 ]
 
@@ -161,8 +174,11 @@ def license_contacts(store: Store, asset_id: int) -> pd.DataFrame:
     )
 
 
-def integrations_table(store: Store) -> pd.DataFrame:
-    """The "Active Integrations" table: organization, tenant, status, last sync, last error."""
+def integrations_table(store: Store, *, match_state: MatchState | None = None) -> pd.DataFrame:
+    """The "Active Integrations" table: organization, tenant, status, last sync, last error.
+
+    ``match_state="matched"`` keeps only the tenants matched to an organization (those that sync).
+    """
     rows = [
         {
             "organization": i.organization, "tenant_id": i.tenant_id, "tenant_name": i.tenant_name,
@@ -171,7 +187,7 @@ def integrations_table(store: Store) -> pd.DataFrame:
             "licenses": i.sync_licenses, "paused": i.paused,
             "interval_minutes": i.sync_interval_minutes,
         }
-        for i in list_integrations(store)
+        for i in list_integrations(store, match_state)
     ]
     columns = ["organization", "tenant_id", "tenant_name", "domain", "status", "last_sync",
                "last_success", "last_error", "licenses", "paused", "interval_minutes"]
@@ -209,3 +225,65 @@ def sync_log(
         """,
         params + [limit],
     )
+
+
+TENANT_MATCH_COLUMNS = ["tenant_id", "tenant_name", "domain", "organization", "suggestion", "reason",
+                        "status", "match_state"]
+
+
+def tenant_matches(store: Store, match_state: MatchState) -> pd.DataFrame:
+    """Connected or discovered tenants in one match state, with the suggested organization and
+    why (for unmatched tenants): tenant_id, tenant_name, domain, organization, suggestion,
+    reason, status, match_state."""
+    suggested = suggestions(store) if match_state == "unmatched" else {}
+    rows = []
+    for i in list_integrations(store, match_state):
+        hint = suggested.get(i.tenant_id)
+        rows.append({
+            "tenant_id": i.tenant_id, "tenant_name": i.tenant_name or i.default_domain or i.tenant_id,
+            "domain": i.default_domain, "organization": i.organization,
+            "suggestion": hint.organization if hint else None, "reason": hint.reason if hint else None,
+            "status": i.status, "match_state": i.match_state,
+        })
+    frame = pd.DataFrame(rows, columns=TENANT_MATCH_COLUMNS)
+    if not frame.empty:
+        frame = frame.sort_values(["tenant_name", "tenant_id"], key=lambda c: c.str.lower(), ignore_index=True)
+    return frame
+
+
+def license_assets(
+    store: Store,
+    *,
+    organizations: Sequence[str] | None = None,
+    search: str | None = None,
+    include_free: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
+) -> pd.DataFrame:
+    """Per license asset the viewer may see: asset_id, synced, notes and its security settings
+    (restricted, group_ids), filtered like :func:`licenses`."""
+    where, params = _filter(organizations, search, include_free, viewer)
+    return store.df(
+        f"""
+        SELECT v.asset_id, a.synced, a.notes, a.restricted,
+               coalesce(list(g.group_id ORDER BY g.group_id) FILTER (WHERE g.group_id IS NOT NULL),
+                        []::INTEGER[]) AS group_ids
+        FROM (SELECT asset_id FROM office365_licenses WHERE {where}) v
+        JOIN flexible_assets a ON a.id = v.asset_id
+        LEFT JOIN flexible_asset_groups g ON g.flexible_asset_id = a.id
+        GROUP BY v.asset_id, a.synced, a.notes, a.restricted
+        ORDER BY v.asset_id
+        """,
+        params,
+    )
+
+
+def app_users_table(store: Store) -> pd.DataFrame:
+    """The app's users: id, email, display_name, role and the names of their groups."""
+    groups: dict[int, list[str]] = {}
+    for _, name, members in list_groups(store):
+        for user_id in members:
+            groups.setdefault(user_id, []).append(name)
+    rows = [{"id": user_id, "email": email, "display_name": name, "role": role,
+             "groups": ", ".join(groups.get(user_id, []))}
+            for user_id, email, name, role in list_app_users(store)]
+    return pd.DataFrame(rows, columns=["id", "email", "display_name", "role", "groups"])

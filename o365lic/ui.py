@@ -6,47 +6,76 @@ Pages never open DuckDB: they read through the cached wrappers here (which call
 it opens and closes a connection per operation, so a sync run by cron in another process
 can use the file between page reads. Reads are cached for a short while and keyed on plain
 arguments; :func:`clear_caches` forgets them after a sync or a settings change.
+
+Who is looking: :func:`viewer` (sign-in with Streamlit's OIDC when ``[auth]`` is configured,
+else the local Administrator). The license reads take the viewer and are cached per viewer, so
+an asset restricted to groups never reaches someone outside them; :func:`allowed` says what
+the viewer may do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from datetime import datetime
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from o365lic import demo, reports
-from o365lic.config import ConfigError, Settings, load_settings
+from o365lic import demo, export, reports
+from o365lic.config import SECRETS_FILE, ConfigError, Settings, load_settings
 from o365lic.export import licenses_csv
-from o365lic.store import Store, StoreError, list_organizations
+from o365lic.store import (
+    LOCAL_ADMINISTRATOR,
+    MatchState,
+    Permission,
+    Store,
+    StoreError,
+    Viewer,
+    can,
+    list_groups,
+    list_organizations,
+    viewer_for,
+)
 
 __all__ = [
     "AppContext",
     "CSV_FILE_NAME",
     "CSV_MIME",
+    "SYNC_LOG_FILE_NAME",
     "all_organizations",
+    "allowed",
+    "app_users",
+    "auth_configured",
     "clear_caches",
     "context",
     "csv_bytes",
     "format_count",
     "format_percent",
+    "groups",
     "integrations",
     "is_demo_mode",
+    "license_assets",
     "license_contacts",
     "licenses",
     "licenses_column_config",
     "licenses_table",
+    "not_allowed",
     "organization_names",
     "organization_summary",
     "plural",
     "run_page",
+    "show_viewer",
     "sync_log",
+    "sync_log_csv",
+    "tenant_matches",
     "totals",
+    "viewer",
 ]
 
 CSV_FILE_NAME = "office365-licenses.csv"
 CSV_MIME = "text/csv"
+SYNC_LOG_FILE_NAME = "o365lic-sync-log.csv"
 #: Seconds a cached read lives: licenses change only by a sync, which clears the caches.
 READ_TTL = 60
 #: Sync statuses change while a sync runs (perhaps in another process): shorter.
@@ -118,6 +147,20 @@ def run_page(render: Callable[[], None]) -> None:
 # --------------------------------------------------------------------------- cached reads
 
 
+#: A viewer as a plain, hashable cache key (the reads are cached per viewer).
+ViewerKey = tuple[str, str, str, int | None, tuple[int, ...]]
+
+
+def _viewer_key(who: Viewer) -> ViewerKey:
+    return (who.email, who.display_name, who.role, who.user_id, tuple(sorted(who.group_ids)))
+
+
+def _as_viewer(key: ViewerKey) -> Viewer:
+    email, name, role, user_id, group_ids = key
+    return Viewer(email=email, display_name=name, role=role, user_id=user_id,  # type: ignore[arg-type]
+                  group_ids=frozenset(group_ids))
+
+
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
 def _organization_names(db: str) -> list[str]:
     return reports.organization_names(_store(db))
@@ -129,22 +172,31 @@ def _all_organizations(db: str) -> list[str]:
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _licenses(db: str, organizations: tuple[str, ...], search: str, include_free: bool) -> pd.DataFrame:
+def _licenses(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
+              who: ViewerKey) -> pd.DataFrame:
     return reports.licenses(_store(db), organizations=list(organizations), search=search,
-                            include_free=include_free)
+                            include_free=include_free, viewer=_as_viewer(who))
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _totals(db: str, organizations: tuple[str, ...], search: str, include_free: bool) -> dict[str, float]:
+def _totals(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
+            who: ViewerKey) -> dict[str, float]:
     return reports.totals(_store(db), organizations=list(organizations), search=search,
-                          include_free=include_free)
+                          include_free=include_free, viewer=_as_viewer(who))
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
 def _organization_summary(db: str, organizations: tuple[str, ...], search: str,
-                          include_free: bool) -> pd.DataFrame:
+                          include_free: bool, who: ViewerKey) -> pd.DataFrame:
     return reports.organization_summary(_store(db), organizations=list(organizations),
-                                        search=search, include_free=include_free)
+                                        search=search, include_free=include_free, viewer=_as_viewer(who))
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def _license_assets(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
+                    who: ViewerKey) -> pd.DataFrame:
+    return reports.license_assets(_store(db), organizations=list(organizations), search=search,
+                                  include_free=include_free, viewer=_as_viewer(who))
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
@@ -153,22 +205,45 @@ def _license_contacts(db: str, asset_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=STATUS_TTL, show_spinner=False)
-def _integrations(db: str) -> pd.DataFrame:
-    return reports.integrations_table(_store(db))
+def _integrations(db: str, match_state: str | None) -> pd.DataFrame:
+    return reports.integrations_table(_store(db), match_state=match_state)  # type: ignore[arg-type]
 
 
 @st.cache_data(ttl=STATUS_TTL, show_spinner=False)
-def _sync_log(db: str, limit: int) -> pd.DataFrame:
-    return reports.sync_log(_store(db), limit=limit)
+def _tenant_matches(db: str, match_state: str) -> pd.DataFrame:
+    return reports.tenant_matches(_store(db), match_state)  # type: ignore[arg-type]
+
+
+@st.cache_data(ttl=STATUS_TTL, show_spinner=False)
+def _sync_log(db: str, limit: int, organization: str | None, outcome: str | None,
+              since: datetime | None) -> pd.DataFrame:
+    return reports.sync_log(_store(db), limit=limit, organization=organization, outcome=outcome, since=since)
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False, max_entries=64)
-def _csv_bytes(db: str, organizations: tuple[str, ...], search: str, include_free: bool) -> bytes:
-    return licenses_csv(_licenses(db, organizations, search, include_free)).encode("utf-8")
+def _csv_bytes(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
+               who: ViewerKey) -> bytes:
+    return licenses_csv(_licenses(db, organizations, search, include_free, who)).encode("utf-8")
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def _app_users(db: str) -> pd.DataFrame:
+    return reports.app_users_table(_store(db))
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def _groups(db: str) -> list[tuple[int, str, list[int]]]:
+    return list_groups(_store(db))
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def _viewer_for(db: str, email: str, name: str | None) -> Viewer:
+    return viewer_for(_store(db), email, name)
 
 
 _CACHED: tuple[Any, ...] = (_organization_names, _all_organizations, _licenses, _totals, _organization_summary,
-                            _license_contacts, _integrations, _sync_log, _csv_bytes)
+                            _license_assets, _license_contacts, _integrations, _tenant_matches, _sync_log,
+                            _csv_bytes, _app_users, _groups, _viewer_for)
 
 
 def _key(organizations: Sequence[str] | None) -> tuple[str, ...]:
@@ -186,21 +261,29 @@ def all_organizations() -> list[str]:
 
 
 def licenses(organizations: Sequence[str] | None = None, search: str = "",
-             include_free: bool = False) -> pd.DataFrame:
-    """The filtered licenses (``reports.licenses``)."""
-    return _licenses(context().db, _key(organizations), search.strip(), include_free)
+             include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
+    """The filtered licenses ``viewer`` may see (``reports.licenses``)."""
+    return _licenses(context().db, _key(organizations), search.strip(), include_free, _viewer_key(viewer))
 
 
 def totals(organizations: Sequence[str] | None = None, search: str = "",
-           include_free: bool = False) -> dict[str, float]:
-    """Active, Consumed, Unused, Over-assigned and utilisation of the filtered licenses."""
-    return _totals(context().db, _key(organizations), search.strip(), include_free)
+           include_free: bool = False, *, viewer: Viewer) -> dict[str, float]:
+    """Active, Consumed, Unused, Over-assigned and utilisation of the filtered licenses ``viewer`` may see."""
+    return _totals(context().db, _key(organizations), search.strip(), include_free, _viewer_key(viewer))
 
 
 def organization_summary(organizations: Sequence[str] | None = None, search: str = "",
-                         include_free: bool = False) -> pd.DataFrame:
-    """Per organization sums of the filtered licenses, by Active."""
-    return _organization_summary(context().db, _key(organizations), search.strip(), include_free)
+                         include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
+    """Per organization sums of the filtered licenses ``viewer`` may see, by Active."""
+    return _organization_summary(context().db, _key(organizations), search.strip(), include_free,
+                                 _viewer_key(viewer))
+
+
+def license_assets(organizations: Sequence[str] | None = None, search: str = "",
+                   include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
+    """Synced flag, notes and security settings of the license assets ``viewer`` may see."""
+    return _license_assets(context().db, _key(organizations), search.strip(), include_free,
+                           _viewer_key(viewer))
 
 
 def license_contacts(asset_id: int) -> pd.DataFrame:
@@ -208,26 +291,150 @@ def license_contacts(asset_id: int) -> pd.DataFrame:
     return _license_contacts(context().db, int(asset_id))
 
 
-def integrations() -> pd.DataFrame:
-    """The "Active Integrations" table."""
-    return _integrations(context().db)
+def integrations(match_state: MatchState | None = None) -> pd.DataFrame:
+    """The "Active Integrations" table (``match_state="matched"``: only the tenants that sync)."""
+    return _integrations(context().db, match_state)
 
 
-def sync_log(limit: int = 200) -> pd.DataFrame:
-    """Recent sync runs, newest first."""
-    return _sync_log(context().db, int(limit))
+def tenant_matches(match_state: MatchState) -> pd.DataFrame:
+    """The tenants in one match state, with suggestions for the unmatched ones."""
+    return _tenant_matches(context().db, match_state)
+
+
+def sync_log(limit: int = 200, *, organization: str | None = None, outcome: str | None = None,
+             since: datetime | None = None) -> pd.DataFrame:
+    """Recent sync runs, newest first, optionally of one organization, one outcome, since a time."""
+    return _sync_log(context().db, int(limit), organization or None, outcome or None, since)
+
+
+def sync_log_csv(log: pd.DataFrame) -> bytes:
+    """The CSV of a sync log (``export.sync_log_csv``), UTF-8 encoded."""
+    return export.sync_log_csv(log).encode("utf-8")
 
 
 def csv_bytes(organizations: Sequence[str] | None = None, search: str = "",
-              include_free: bool = False) -> bytes:
-    """The CSV (SPEC section 9) of exactly the filtered licenses, UTF-8 encoded."""
-    return _csv_bytes(context().db, _key(organizations), search.strip(), include_free)
+              include_free: bool = False, *, viewer: Viewer) -> bytes:
+    """The CSV (SPEC section 9) of exactly the filtered licenses ``viewer`` may see, UTF-8 encoded."""
+    return _csv_bytes(context().db, _key(organizations), search.strip(), include_free, _viewer_key(viewer))
+
+
+def app_users() -> pd.DataFrame:
+    """The app's users with role and groups."""
+    return _app_users(context().db)
+
+
+def groups() -> list[tuple[int, str, list[int]]]:
+    """(id, name, member user ids) of every group."""
+    return _groups(context().db)
 
 
 def clear_caches() -> None:
     """Forget every cached read (after a sync, a connect or a settings change)."""
     for function in _CACHED:
         function.clear()
+
+
+# --------------------------------------------------------------------------- who is viewing
+
+
+def _auth_section() -> Mapping[str, Any] | None:
+    """The ``[auth]`` section of secrets.toml, or None when there is none (or no secrets file).
+
+    A secrets file that exists but cannot be read raises :class:`ConfigError` (fail closed:
+    it may hold the ``[auth]`` section, so nobody gets in as the local Administrator).
+    """
+    try:
+        if "auth" not in st.secrets:
+            return None
+        section = st.secrets["auth"]
+    except FileNotFoundError:  # Streamlit's "no secrets" (also raised for an unparsable file)
+        if SECRETS_FILE.is_file():
+            raise ConfigError(f"{SECRETS_FILE} could not be read, so sign-in ([auth]) cannot be checked") from None
+        return None
+    return section if isinstance(section, Mapping) else None
+
+
+def auth_configured() -> bool:
+    """True when ``[auth]`` (Streamlit's OIDC sign-in) is configured in secrets.toml."""
+    return _auth_section() is not None
+
+
+def _auth_provider() -> str | None:
+    """The provider to pass to ``st.login``: ``microsoft`` when ``[auth.microsoft]`` exists,
+    the only named provider when there is one, else None (the unnamed ``[auth]`` provider)."""
+    section = _auth_section() or {}
+    named = [name for name, value in section.items() if isinstance(value, Mapping)]
+    if "microsoft" in named:
+        return "microsoft"
+    return named[0] if len(named) == 1 else None
+
+
+def _sign_in_screen() -> None:
+    """Ask a signed-out visitor to sign in, and stop the run (nothing else is drawn)."""
+    provider = _auth_provider()
+    label = ("Sign in with Microsoft" if provider in (None, "microsoft")
+             else f"Sign in with {provider.replace('_', ' ').title()}")  # type: ignore[union-attr]
+    st.title("o365lic")
+    st.write("Microsoft 365 licenses of your customers. Sign in to continue.")
+    st.button(label, type="primary", icon=":material/login:", key="sign_in",
+              on_click=st.login, args=(provider,) if provider else ())
+    st.stop()
+
+
+def viewer() -> Viewer:
+    """Who is looking at the page; the reads show them only the assets they may see.
+
+    With ``[auth]`` configured: a signed-out visitor sees only a "Sign in with Microsoft"
+    button (the run stops); a signed-in person is looked up by e-mail (the first person
+    ever becomes Administrator, everybody else starts Read-only). Without ``[auth]``: the
+    local Administrator.
+    """
+    if not auth_configured():
+        return LOCAL_ADMINISTRATOR
+    if not st.user.get("is_logged_in", False):
+        _sign_in_screen()
+    email = str(st.user.get("email") or "").strip()
+    if not email:
+        st.error("Your sign-in did not say who you are (no e-mail address). Sign out and try another account.")
+        st.button("Sign out", on_click=st.logout, key="sign_out_no_email")
+        st.stop()
+    name = st.user.get("name")
+    return _viewer_for(context().db, email, str(name) if name else None)
+
+
+def show_viewer() -> None:
+    """The sidebar's "who is viewing": name, e-mail and role, and Sign out when signed in.
+
+    Called by app.py before the pages run: a signed-out visitor gets the sign-in screen.
+    """
+    try:
+        who = viewer()
+    except (ConfigError, StoreError):
+        return  # the page shows the problem
+    box = st.sidebar.container(key="viewer_box")
+    if auth_configured():
+        box.caption(f"Signed in as **{who.display_name}** ({who.email})  \nRole: **{who.role}**")
+        box.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
+    else:
+        box.caption(f"Viewing as **{who.display_name}** (role: **{who.role}**): sign-in is not configured.")
+
+
+def allowed(who: Viewer, permission: Permission) -> bool:
+    """True when ``who`` may do ``permission`` (``o365lic.store.can``)."""
+    return can(who, permission)
+
+
+_PERMISSION_WORDS: dict[str, str] = {
+    "sync": "start a sync",
+    "manage_integrations": "connect, match or disconnect tenants or change their sync settings",
+    "manage_users": "manage users and groups",
+    "edit_assets": "edit notes or security settings",
+}
+
+
+def not_allowed(who: Viewer, permission: Permission) -> str:
+    """Why a control is disabled: ``Your role (Read-only) cannot start a sync.``"""
+    return f"Your role ({who.role}) cannot {_PERMISSION_WORDS.get(permission, permission)}."
 
 
 # --------------------------------------------------------------------------- display helpers

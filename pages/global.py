@@ -9,8 +9,9 @@ from o365lic import charts, ui
 
 def render() -> None:
     """Draw the Global page."""
+    viewer = ui.viewer()  # signed-out: the sign-in screen, and the run stops
     st.title("Office 365 Licenses")
-    if ui.totals(include_free=True)["licenses"] == 0:
+    if ui.totals(include_free=True, viewer=viewer)["licenses"] == 0:
         st.info(
             "No licenses have been synced yet. Open the **Sync** page and press "
             "**Start Manual Sync** to fetch them from Microsoft 365."
@@ -30,7 +31,7 @@ def render() -> None:
         "Include free SKUs", value=False, key="global_include_free",
         help="Free, viral and trial SKUs (such as Teams Exploratory or Power BI free) are left out by default.",
     )
-    filters = {"organizations": organizations, "search": search, "include_free": include_free}
+    filters = {"organizations": organizations, "search": search, "include_free": include_free, "viewer": viewer}
 
     totals = ui.totals(**filters)
     a, c, u, p = st.columns(4)

@@ -1,50 +1,62 @@
-"""Settings: connect and match tenants; per tenant sync settings (Licenses, pause / resume)."""
+"""Settings: connect, discover and match tenants; sync settings per tenant; disconnect; users & groups."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
+import pandas as pd
 import streamlit as st
 
 from o365lic import ui
-from o365lic.store import StoreError, update_integration
-from o365lic.tenants import connect_tenant
+from o365lic.graph import GraphError
+from o365lic.store import (
+    DISCONNECT_LABELS,
+    ROLES,
+    DisconnectReport,
+    StoreError,
+    Viewer,
+    accept_suggested_matches,
+    add_app_user,
+    add_discovered_tenants,
+    add_group,
+    create_organizations_for,
+    disconnect_tenant,
+    ignore_tenants,
+    match_tenants,
+    revert_matches,
+    set_group_members,
+    update_integration,
+)
+from o365lic.tenants import connect_tenant, discover_tenants
 
 NEW_ORGANIZATION = "Create a new organization"
+MATCH_FILTERS = ["Unmatched", "Matched", "Ignored"]
+TABS = ["Tenants", "Sync settings", "Disconnect", "Users & groups"]
+DEFAULT_INTERVAL_MINUTES = 60
+
 _NOTICE = "settings_notice"
 _CONNECT_NOTICE = "connect_notice"
+_MATCH_NOTICE = "match_notice"
+_DISCONNECT_NOTICE = "disconnect_notice"
+_USERS_NOTICE = "users_notice"
+_MATCH_VERSION = "match_table_version"
+#: The errors an action can raise with a message for the user (IntegrationError and
+#: SecurityError are ValueErrors; GraphError is Microsoft saying no).
+_ACTION_ERRORS = (ValueError, LookupError, StoreError, GraphError)
 
 
-def _notify(kind: str, message: str) -> None:
-    st.session_state[_NOTICE] = (kind, message)
+def _notify(key: str, kind: str, message: str) -> None:
+    st.session_state[key] = (kind, message)
 
 
 def _show_notice(key: str) -> None:
     """Show (once) the outcome a callback left in the session state."""
     notice = st.session_state.pop(key, None)
     if notice:
-        (st.success if notice[0] == "success" else st.error)(notice[1])
+        {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(notice[1])
 
 
-def _update(tenant_id: str, label: str, **changes: Any) -> None:
-    """Callback: change one tenant's sync settings, then show the outcome on the rerun."""
-    try:
-        integration = update_integration(ui.context().store, tenant_id, **changes)
-    except (StoreError, ValueError) as exc:
-        _notify("error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    _notify("success", f"{integration.organization or tenant_id}: {label}")
-
-
-def _save(tenant_id: str) -> None:
-    licenses = bool(st.session_state.get(f"licenses_{tenant_id}", True))
-    _update(tenant_id, "saved (Licenses " + ("on)" if licenses else "off)"), sync_licenses=licenses)
-
-
-def _set_paused(tenant_id: str, paused: bool) -> None:
-    _update(tenant_id, "paused" if paused else "resumed", paused=paused)
+# --------------------------------------------------------------------------- connect a tenant
 
 
 def _connect() -> None:
@@ -66,7 +78,7 @@ def _connect() -> None:
                                          f"{integration.organization}. Sync it on the Sync page.")
 
 
-def _connect_form() -> None:
+def _connect_form(may_manage: bool) -> None:
     st.subheader("Connect a tenant")
     with st.form("connect_tenant"):
         st.text_input(
@@ -82,39 +94,407 @@ def _connect_form() -> None:
             "New organization name", key="connect_organization_new",
             help=f"Used when “{NEW_ORGANIZATION}” is chosen.",
         )
-        st.form_submit_button("Connect tenant", type="primary", on_click=_connect)
+        st.form_submit_button("Connect tenant", type="primary", on_click=_connect, disabled=not may_manage)
     _show_notice(_CONNECT_NOTICE)
 
 
-def _tenant_settings() -> None:
-    st.subheader("Sync settings per tenant")
-    _show_notice(_NOTICE)
-    table = ui.integrations()
-    if table.empty:
-        st.info("No tenant is connected yet.")
+# --------------------------------------------------------------------------- discover & match
+
+
+def _discover() -> None:
+    """Callback: partner discovery (``GET /contracts``), new tenants recorded as unmatched
+    (or matched at once when an organization has exactly their name)."""
+    try:
+        ctx = ui.context()
+        found = discover_tenants(ctx.settings)
+        added = add_discovered_tenants(ctx.store, found)
+    except _ACTION_ERRORS as exc:
+        _notify(_MATCH_NOTICE, "error", f"Discovery failed: {exc}")
         return
+    finally:
+        ui.clear_caches()
+    unmatched = sum(1 for _, state in added if state == "unmatched")
+    matched = len(added) - unmatched
+    known = len(found) - len(added)
+    _notify(_MATCH_NOTICE, "success",
+            f"Discovered {ui.plural(len(found), 'customer tenant')}: {unmatched} new unmatched, "
+            f"{matched} new matched by exact organization name, {known} already known.")
+    st.session_state["match_filter"] = "Unmatched" if unmatched or not matched else "Matched"
+
+
+def _names(table: pd.DataFrame) -> str:
+    names = [str(n) for n in table["tenant_name"]]
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _run_action(label: str, action: Callable[[list[str]], int], chosen: pd.DataFrame, done: str) -> None:
+    """Carry out a match action on the chosen tenants; a success line, or an error and no change."""
+    tenant_ids = [str(t) for t in chosen["tenant_id"]]
+    try:
+        changed = action(tenant_ids)
+    except _ACTION_ERRORS as exc:
+        ui.clear_caches()
+        st.error(f"{label}: {exc}. Nothing was changed.")
+        return
+    ui.clear_caches()
+    st.session_state[_MATCH_VERSION] = st.session_state.get(_MATCH_VERSION, 0) + 1  # clear the selection
+    _notify(_MATCH_NOTICE, "success", f"{label}: {ui.plural(changed, 'tenant')} {done} ({_names(chosen)}).")
+    st.rerun()
+
+
+def _match_table(table: pd.DataFrame, state: str) -> Sequence[int]:
+    """The tenants of one match state; returns the positions of the selected rows."""
+    version = st.session_state.get(_MATCH_VERSION, 0)
+    columns = {
+        "Unmatched": ["tenant_name", "domain", "suggestion", "reason", "tenant_id"],
+        "Matched": ["tenant_name", "domain", "organization", "status", "tenant_id"],
+        "Ignored": ["tenant_name", "domain", "tenant_id"],
+    }[state]
+    event = st.dataframe(
+        table, hide_index=True, width="stretch", key=f"match_table_{state.lower()}_{version}",
+        on_select="rerun", selection_mode="multi-row", column_order=columns,
+        column_config={
+            "tenant_name": st.column_config.TextColumn("Tenant"),
+            "domain": st.column_config.TextColumn("Domain"),
+            "suggestion": st.column_config.TextColumn("Suggested organization"),
+            "reason": st.column_config.TextColumn("Why"),
+            "organization": st.column_config.TextColumn("Organization"),
+            "status": st.column_config.TextColumn("Status"),
+            "tenant_id": st.column_config.TextColumn("Tenant ID"),
+        },
+    )
+    rows = list(event.selection.rows) if event is not None else []  # type: ignore[union-attr]
+    return [r for r in rows if 0 <= r < len(table)]
+
+
+def _discover_and_match(viewer: Viewer) -> None:
+    st.subheader("Discover & match tenants")
+    ctx = ui.context()
+    may_manage = ui.allowed(viewer, "manage_integrations")
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    left.button("Discover tenants", key="discover_tenants", on_click=_discover, icon=":material/travel_explore:",
+                disabled=not may_manage or not ctx.settings.partner_tenant)
+    if not ctx.settings.partner_tenant:
+        right.caption("Set O365LIC_PARTNER_TENANT to the MSP's own tenant to discover its customers "
+                      "(`GET /contracts`).")
+    else:
+        right.caption("Lists the customer tenants of the partner tenant (`GET /contracts`). "
+                      "Unmatched and ignored tenants are not synced.")
+    _show_notice(_MATCH_NOTICE)
+
+    state = st.radio("Show", MATCH_FILTERS, horizontal=True, key="match_filter")
+    table = ui.tenant_matches(state.lower())  # type: ignore[arg-type]
+    if table.empty:
+        st.caption(f"No {state.lower()} tenants.")
+        return
+    rows = _match_table(table, state)
+    chosen = table.iloc[list(rows)]
+    if not may_manage:
+        st.caption(ui.not_allowed(viewer, "manage_integrations"))
+    elif chosen.empty:
+        st.caption("Select tenants with the boxes at the left of the table to act on one or many at once.")
+    else:
+        st.caption(f"{ui.plural(len(chosen), 'tenant')} selected: {_names(chosen)}")
+    disabled = chosen.empty or not may_manage
+    store = ctx.store
+
+    organizations = ui.all_organizations()
+    accept = lambda ids: accept_suggested_matches(store, ids)  # noqa: E731
+    create = lambda ids: create_organizations_for(store, ids)  # noqa: E731
+    ignore = lambda ids: ignore_tenants(store, ids)  # noqa: E731
+    revert = lambda ids: revert_matches(store, ids)  # noqa: E731
+    # (label, key, action, what it did) of the buttons beside the table, then the "to organization" action
+    actions: dict[str, list[tuple[str, Callable[[list[str]], int], str]]] = {
+        "Unmatched": [("Accept Suggested Match", accept, "matched to the suggested organization"),
+                      ("Create Organization", create, "matched to a new organization named like the tenant"),
+                      ("Ignore", ignore, "ignored (not synced)")],
+        "Matched": [("Revert Match", revert, "unmatched (not synced; their data stays)"),
+                    ("Ignore", ignore, "ignored (not synced; their data stays)")],
+        "Ignored": [("Revert Match", revert, "unmatched again"),
+                    ("Create Organization", create, "matched to a new organization named like the tenant")],
+    }
+    match_label = "Change Match" if state == "Matched" else "Match To"
+    plain = actions[state]
+    widths = [0.6 + 0.09 * len(label) for label, _, _ in plain]  # room for each label
+    columns = st.columns(widths + [0.2, 3.0, 1.3], vertical_alignment="bottom")
+    for column, (label, action, done) in zip(columns, plain):
+        key = f"{label.lower().replace(' ', '_')}_{state.lower()}"
+        if column.button(label, key=key, disabled=disabled, width="stretch",
+                         type="primary" if label == "Accept Suggested Match" else "secondary"):
+            _run_action(label, action, chosen, done)
+    organization = columns[-2].selectbox(
+        "Organization", organizations, index=None, key=f"match_to_organization_{state.lower()}",
+        placeholder="Search organizations", disabled=disabled)
+    if columns[-1].button(match_label, key=f"{match_label.lower().replace(' ', '_')}_{state.lower()}",
+                          disabled=disabled or not organization, width="stretch"):
+        _run_action(match_label, lambda ids: match_tenants(store, ids, str(organization)), chosen,
+                    f"matched to {organization}")
+
+
+# --------------------------------------------------------------------------- sync settings
+
+
+def _update(tenant_id: str, label: str, **changes: Any) -> None:
+    """Callback: change one tenant's sync settings, then show the outcome on the rerun."""
+    try:
+        integration = update_integration(ui.context().store, tenant_id, **changes)
+    except (StoreError, ValueError) as exc:
+        _notify(_NOTICE, "error", str(exc))
+        return
+    finally:
+        ui.clear_caches()
+    _notify(_NOTICE, "success", f"{integration.organization or tenant_id}: {label}")
+
+
+def _save(tenant_id: str) -> None:
+    licenses = bool(st.session_state.get(f"licenses_{tenant_id}", True))
+    interval = int(st.session_state.get(f"interval_{tenant_id}") or DEFAULT_INTERVAL_MINUTES)
+    _update(tenant_id, f"saved (Licenses {'on' if licenses else 'off'}, every {ui.plural(interval, 'minute')})",
+            sync_licenses=licenses, sync_interval_minutes=interval)
+
+
+def _set_paused(tenant_id: str, paused: bool) -> None:
+    _update(tenant_id, "paused" if paused else "resumed", paused=paused)
+
+
+def _tenant_settings(viewer: Viewer) -> None:
+    st.subheader("Sync settings per tenant")
+    may_manage = ui.allowed(viewer, "manage_integrations")
+    if not may_manage:
+        st.caption(ui.not_allowed(viewer, "manage_integrations"))
+    _show_notice(_NOTICE)
+    table = ui.integrations(match_state="matched")
+    if table.empty:
+        st.info("No tenant is connected and matched yet.")
+        return
+    st.caption("The sync interval is used by `python -m o365lic sync --due` (run it from cron): a tenant is "
+               "synced when its last sync is older than its interval.")
     for row in table.itertuples(index=False):
         tenant_id = str(row.tenant_id)
         with st.container(border=True):
-            info, settings, actions = st.columns([5, 2, 1], vertical_alignment="center")
+            info, settings, actions = st.columns([4, 4, 1], vertical_alignment="center")
             name = (f" · {row.tenant_name}" if isinstance(row.tenant_name, str)
                     and row.tenant_name != row.organization else "")
             domain = f" · {row.domain}" if isinstance(row.domain, str) else ""
             info.markdown(f"**{row.organization or 'Unmatched'}**{name}{domain}  \n"
                           f"`{tenant_id}` — Status: **{row.status}**")
             with settings, st.form(f"tenant_settings_{tenant_id}", border=False):
-                box, save = st.columns(2, vertical_alignment="center")
+                box, interval, save = st.columns([1, 1.6, 0.8], vertical_alignment="bottom")
                 box.checkbox("Licenses", value=bool(row.licenses), key=f"licenses_{tenant_id}",
-                             help="Sync this tenant's licenses (off: only its users are refreshed).")
-                save.form_submit_button("Save", on_click=_save, args=(tenant_id,), key=f"save_{tenant_id}")
+                             help="Sync this tenant's licenses (off: only its users are refreshed).",
+                             disabled=not may_manage)
+                interval.number_input(
+                    "Sync interval (minutes)", min_value=1, step=1, key=f"interval_{tenant_id}",
+                    value=int(row.interval_minutes or DEFAULT_INTERVAL_MINUTES), disabled=not may_manage,
+                    help="How often a scheduled sync (`sync --due`) syncs this tenant.")
+                save.form_submit_button("Save", on_click=_save, args=(tenant_id,), key=f"save_{tenant_id}",
+                                        disabled=not may_manage)
             if row.paused:
                 actions.button("Resume", key=f"resume_{tenant_id}", on_click=_set_paused,
-                               args=(tenant_id, False), icon=":material/play_arrow:")
+                               args=(tenant_id, False), icon=":material/play_arrow:", disabled=not may_manage)
             else:
                 actions.button("Pause", key=f"pause_{tenant_id}", on_click=_set_paused,
-                               args=(tenant_id, True), icon=":material/pause:")
-    # Disconnect (keep / delete data) and re-matching screens come in a later issue: they belong
-    # in each tenant's box above, beside Pause / Resume.
+                               args=(tenant_id, True), icon=":material/pause:", disabled=not may_manage)
+
+
+# --------------------------------------------------------------------------- disconnect
+
+_MODES = {label: mode for mode, label in DISCONNECT_LABELS.items()}
+_CONSEQUENCES = {
+    "keep-data": "Syncing stops for good. Its license assets, the “Office 365 Licenses” type and the sync "
+                 "history stay, no longer marked as synced.",
+    "delete-data": "Syncing stops and its license assets, their tags, subscriptions, sync runs and license "
+                   "history are deleted (and the “Office 365 Licenses” type when no other tenant uses it). "
+                   "Organizations and contacts stay.",
+}
+
+
+def _confirmation_words(tenant: pd.Series) -> list[str]:
+    words = [str(tenant["tenant_id"])]
+    if isinstance(tenant.get("organization"), str) and tenant["organization"]:
+        words.insert(0, str(tenant["organization"]))
+    return words
+
+
+def _report_line(report: DisconnectReport, who: str) -> str:
+    if report.mode == "keep-data":
+        return (f"Disconnected {who}: syncing stopped; {ui.plural(report.assets, 'license asset')}, "
+                f"{ui.plural(report.tags, 'tag')} and {ui.plural(report.snapshots, 'history snapshot')} kept "
+                "(no longer synced).")
+    line = (f"Disconnected {who} and deleted its data: {ui.plural(report.assets, 'license asset')}, "
+            f"{ui.plural(report.tags, 'tag')} and {ui.plural(report.snapshots, 'history snapshot')} deleted")
+    if report.type_deleted:
+        line += "; the “Office 365 Licenses” type was deleted too (no other tenant uses it)"
+    return line + ". Organizations and contacts stay."
+
+
+def _disconnect(tenants: pd.DataFrame) -> None:
+    """Callback of Confirm disconnect: only when the typed confirmation names the tenant."""
+    state = st.session_state
+    tenant_id = state.get("disconnect_tenant")
+    mode = _MODES.get(str(state.get("disconnect_mode")))
+    typed = " ".join(str(state.get("disconnect_confirm") or "").split()).lower()
+    found = tenants[tenants["tenant_id"] == tenant_id]
+    if not tenant_id or mode is None or found.empty:
+        _notify(_DISCONNECT_NOTICE, "error", "Choose a tenant and a disconnect option first. Nothing was changed.")
+        return
+    tenant = found.iloc[0]
+    words = _confirmation_words(tenant)
+    if typed not in {w.lower() for w in words}:
+        _notify(_DISCONNECT_NOTICE, "error",
+                f"Type “{words[0]}” to confirm. Nothing was disconnected.")
+        return
+    try:
+        report = disconnect_tenant(ui.context().store, str(tenant_id), mode)  # type: ignore[arg-type]
+    except _ACTION_ERRORS as exc:
+        _notify(_DISCONNECT_NOTICE, "error", f"{exc}. Nothing was changed.")
+        return
+    finally:
+        ui.clear_caches()
+    state["disconnect_tenant"] = None
+    state["disconnect_mode"] = None
+    state["disconnect_confirm"] = ""
+    _notify(_DISCONNECT_NOTICE, "success", _report_line(report, f"{words[0]} ({tenant_id})"))
+
+
+def _tenant_label(tenants: pd.DataFrame) -> Callable[[str], str]:
+    labels = {
+        str(r.tenant_id): (f"{r.organization} — " if isinstance(r.organization, str) else "")
+        + f"{r.tenant_name} ({r.tenant_id}) · {r.match_state}"
+        for r in tenants.itertuples(index=False)
+    }
+    return lambda tenant_id: labels.get(tenant_id, tenant_id)
+
+
+def _disconnect_section(viewer: Viewer) -> None:
+    st.subheader("Disconnect a tenant")
+    may_manage = ui.allowed(viewer, "manage_integrations")
+    if not may_manage:
+        st.caption(ui.not_allowed(viewer, "manage_integrations"))
+    _show_notice(_DISCONNECT_NOTICE)
+    tenants = pd.concat([ui.tenant_matches(s) for s in ("matched", "unmatched", "ignored")], ignore_index=True)
+    if tenants.empty:
+        st.info("No tenant is connected.")
+        return
+    tenant_id = st.selectbox("Tenant", tenants["tenant_id"].tolist(), index=None, key="disconnect_tenant",
+                             format_func=_tenant_label(tenants), placeholder="Choose a tenant to disconnect",
+                             disabled=not may_manage)
+    label = st.radio("Disconnect option", list(DISCONNECT_LABELS.values()), index=None, key="disconnect_mode",
+                     disabled=not may_manage)
+    if not tenant_id or not label or not may_manage:
+        return
+    tenant = tenants[tenants["tenant_id"] == tenant_id].iloc[0]
+    words = _confirmation_words(tenant)
+    with st.container(border=True):
+        st.warning(f"**{label}.** {_CONSEQUENCES[_MODES[label]]} This cannot be undone.",
+                   icon=":material/warning:")
+        st.text_input(f"Type “{words[0]}” to confirm", key="disconnect_confirm",
+                      placeholder=words[0])
+        st.button("Confirm disconnect", type="primary", key="confirm_disconnect", on_click=_disconnect,
+                  args=(tenants,), icon=":material/link_off:")
+
+
+# --------------------------------------------------------------------------- users & groups
+
+
+def _add_user() -> None:
+    state = st.session_state
+    try:
+        add_app_user(ui.context().store, str(state.get("new_user_email") or ""),
+                     str(state.get("new_user_name") or "").strip() or None,
+                     str(state.get("new_user_role") or "Read-only"))
+    except _ACTION_ERRORS as exc:
+        _notify(_USERS_NOTICE, "error", str(exc))
+        return
+    finally:
+        ui.clear_caches()
+    _notify(_USERS_NOTICE, "success",
+            f"Saved {str(state.get('new_user_email')).strip().lower()} as {state.get('new_user_role')}.")
+    state["new_user_email"] = ""
+    state["new_user_name"] = ""
+
+
+def _add_group() -> None:
+    state = st.session_state
+    name = str(state.get("new_group_name") or "")
+    try:
+        add_group(ui.context().store, name)
+    except _ACTION_ERRORS as exc:
+        _notify(_USERS_NOTICE, "error", str(exc))
+        return
+    finally:
+        ui.clear_caches()
+    _notify(_USERS_NOTICE, "success", f"Group {' '.join(name.split())} saved.")
+    state["new_group_name"] = ""
+
+
+def _save_members(group_names: dict[int, str]) -> None:
+    state = st.session_state
+    group_id = state.get("members_group")
+    if group_id is None:
+        _notify(_USERS_NOTICE, "error", "Choose a group first.")
+        return
+    members = [int(u) for u in state.get(f"members_of_{group_id}") or []]
+    try:
+        set_group_members(ui.context().store, int(group_id), members)
+    except _ACTION_ERRORS as exc:
+        _notify(_USERS_NOTICE, "error", str(exc))
+        return
+    finally:
+        ui.clear_caches()
+    _notify(_USERS_NOTICE, "success",
+            f"{group_names.get(int(group_id), 'The group')} has {ui.plural(len(members), 'member')} now.")
+
+
+def _users_and_groups(viewer: Viewer) -> None:
+    st.subheader("Users & groups")
+    if not ui.allowed(viewer, "manage_users"):
+        st.caption(ui.not_allowed(viewer, "manage_users") + " Only Administrators manage users and groups.")
+        return
+    if not ui.auth_configured():
+        st.caption("Sign-in is not configured (`[auth]` in `.streamlit/secrets.toml`), so everybody who can open "
+                   "the app is the local Administrator. Users, roles and groups take effect with sign-in; the "
+                   "first person to sign in becomes Administrator, others start Read-only. If you add users "
+                   "before that, add yourself as Administrator too.")
+    _show_notice(_USERS_NOTICE)
+    users = ui.app_users()
+    if users.empty:
+        st.caption("No users yet.")
+    else:
+        st.dataframe(users, hide_index=True, width="stretch", column_order=["email", "display_name", "role", "groups"],
+                     column_config={"email": st.column_config.TextColumn("E-mail"),
+                                    "display_name": st.column_config.TextColumn("Name"),
+                                    "role": st.column_config.TextColumn("Role"),
+                                    "groups": st.column_config.TextColumn("Groups")})
+
+    add_user, add_group_col = st.columns(2)
+    with add_user, st.form("add_user"):
+        st.markdown("**Add a user or change a role**")
+        st.text_input("E-mail", key="new_user_email", placeholder="someone@your-msp.com")
+        st.text_input("Name", key="new_user_name")
+        st.selectbox("Role", ROLES, index=ROLES.index("Read-only"), key="new_user_role")
+        st.form_submit_button("Save user", on_click=_add_user)
+    with add_group_col, st.form("add_group"):
+        st.markdown("**Create a group**")
+        st.text_input("Group name", key="new_group_name")
+        st.form_submit_button("Create group", on_click=_add_group)
+
+    groups = ui.groups()
+    if not groups:
+        return
+    group_names = {group_id: name for group_id, name, _ in groups}
+    members_of = {group_id: members for group_id, _, members in groups}
+    st.markdown("**Group members**")
+    group_id = st.selectbox("Group", list(group_names), format_func=lambda g: group_names[g], key="members_group")
+    if group_id is None:
+        return
+    user_labels = {int(r.id): f"{r.display_name} ({r.email})" for r in users.itertuples(index=False)}
+    st.multiselect("Members", list(user_labels), default=[u for u in members_of[group_id] if u in user_labels],
+                   format_func=lambda u: user_labels.get(int(u), str(u)), key=f"members_of_{group_id}")
+    st.button("Save members", key="save_members", on_click=_save_members, args=(group_names,))
+
+
+# --------------------------------------------------------------------------- page
 
 
 def _current_settings() -> None:
@@ -127,6 +507,7 @@ def _current_settings() -> None:
             f"- Sign-in host: `{settings.authority_host}`\n"
             f"- Graph URL: `{settings.graph_url}`\n"
             f"- Client id: `{settings.client_id or '-'}`\n"
+            f"- Partner tenant: `{settings.partner_tenant or '-'}`\n"
             f"- Tenants synced at once: {settings.concurrency}\n\n"
             "Secrets are read from the environment or `.streamlit/secrets.toml` and never shown."
         )
@@ -134,9 +515,18 @@ def _current_settings() -> None:
 
 def render() -> None:
     """Draw the Settings page."""
+    viewer = ui.viewer()  # signed-out: the sign-in screen, and the run stops
     st.title("Settings")
-    _connect_form()
-    _tenant_settings()
+    tenants, sync_settings, disconnect, users = st.tabs(TABS)
+    with tenants:
+        _connect_form(ui.allowed(viewer, "manage_integrations"))
+        _discover_and_match(viewer)
+    with sync_settings:
+        _tenant_settings(viewer)
+    with disconnect:
+        _disconnect_section(viewer)
+    with users:
+        _users_and_groups(viewer)
     _current_settings()
 
 

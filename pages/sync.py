@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -10,6 +12,7 @@ from o365lic.store import StoreError
 from o365lic.sync import SyncInProgressError, TenantSyncResult
 
 _SYNC_REQUESTED = "sync_requested"
+OUTCOMES = ["ok", "error", "interrupted", "running"]
 
 
 def _request_sync() -> None:
@@ -57,7 +60,9 @@ def _manual_sync(slot: DeltaGenerator) -> None:
 
 def render() -> None:
     """Draw the Sync page."""
+    viewer = ui.viewer()  # signed-out: the sign-in screen, and the run stops
     ctx = ui.context()
+    may_sync = ui.allowed(viewer, "sync")
     st.title("Sync")
     st.subheader("Active Integrations")
     table_slot = st.container()
@@ -66,9 +71,11 @@ def render() -> None:
     # The press is recorded by a callback: it fires for a button that was enabled when it was
     # clicked, even if a sync started elsewhere since (the button is disabled on this run, and
     # the attempt below then says that a sync is already running).
-    st.button("Start Manual Sync", type="primary", disabled=running, key="start_manual_sync",
+    st.button("Start Manual Sync", type="primary", disabled=running or not may_sync, key="start_manual_sync",
               icon=":material/sync:", on_click=_request_sync)
-    pressed = bool(st.session_state.pop(_SYNC_REQUESTED, False))
+    if not may_sync:
+        st.caption(ui.not_allowed(viewer, "sync"))
+    pressed = bool(st.session_state.pop(_SYNC_REQUESTED, False)) and may_sync
     if running and not pressed:
         st.info("A sync is running (from another session or the command line). "
                 "Refresh the page when it has finished.")
@@ -77,7 +84,7 @@ def render() -> None:
     if pressed:
         _manual_sync(slot)
 
-    table = ui.integrations()
+    table = ui.integrations(match_state="matched")  # unmatched and ignored tenants do not sync
     with table_slot:
         st.caption(_status_summary(table["status"].tolist()))
         st.dataframe(
@@ -95,14 +102,36 @@ def render() -> None:
             },
         )
 
+    _sync_log()
+
+
+def _since(day: object) -> datetime | None:
+    """The start (UTC) of the chosen day, or None."""
+    if not day or not hasattr(day, "year"):
+        return None
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)  # type: ignore[arg-type]
+
+
+def _sync_log() -> None:
+    """The sync log: filter by organization, outcome and date; download what is shown as CSV."""
     st.subheader("Sync log")
-    log = ui.sync_log()
+    organization_col, outcome_col, since_col = st.columns(3)
+    organization = organization_col.selectbox(
+        "Organization", ui.all_organizations(), index=None, key="sync_log_organization",
+        placeholder="All organizations")
+    outcome = outcome_col.selectbox("Outcome", OUTCOMES, index=None, key="sync_log_outcome",
+                                    placeholder="All outcomes")
+    since = since_col.date_input("Since", value=None, key="sync_log_since", format="YYYY-MM-DD",
+                                 help="Runs started on or after this day (UTC).")
+    log = ui.sync_log(organization=organization, outcome=outcome, since=_since(since))
+    filtered = bool(organization or outcome or since)
     if log.empty:
-        st.caption("No sync has run yet.")
+        st.caption("No sync run matches these filters." if filtered else "No sync has run yet.")
         return
+    st.caption(f"{ui.plural(len(log), 'run')}, newest first" + (" (filtered)" if filtered else ""))
     st.dataframe(
         log, hide_index=True, width="stretch",
-        column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "outcome",
+        column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome",
                       "licenses", "users", "requests", "retries", "trigger", "error"],
         column_config={
             "run": st.column_config.NumberColumn("Run", format="%d"),
@@ -110,6 +139,7 @@ def render() -> None:
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
             "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
             "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
+            "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
             "outcome": st.column_config.TextColumn("Outcome"),
             "licenses": st.column_config.NumberColumn("Licenses", format="localized"),
             "users": st.column_config.NumberColumn("Users", format="localized"),
@@ -119,6 +149,9 @@ def render() -> None:
             "error": st.column_config.TextColumn("Error", width="large"),
         },
     )
-
+    st.download_button(
+        "Download sync log", data=ui.sync_log_csv(log), file_name=ui.SYNC_LOG_FILE_NAME,
+        mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:", key="download_sync_log",
+    )
 
 ui.run_page(render)

@@ -9,15 +9,20 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from o365lic import demo
+from o365lic import demo, ui
 from o365lic.config import Settings, load_settings
-from o365lic.store import Store
+from o365lic.store import Store, Viewer, ensure_organization
 from o365lic.sync import sync_tenants
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 
-__all__ = ["APP", "REPO", "app_db", "metric_values", "open_page", "parse_count", "runtime", "synced"]
+__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count",
+           "row_counts", "runtime", "select_rows", "synced", "undiscovered"]
+
+#: The tables of SPEC section 8 whose rows the disconnect tests count.
+TABLES = ("organizations", "contacts", "integrations", "flexible_asset_types", "flexible_asset_fields",
+          "flexible_assets", "flexible_asset_tags", "subscriptions", "sync_runs", "license_snapshots")
 
 
 def _clear_streamlit_caches() -> None:
@@ -76,3 +81,33 @@ def parse_count(text: str) -> int:
 def metric_values(at: AppTest) -> dict[str, str]:
     """The metrics on screen by label."""
     return {m.label: m.value for m in at.metric}
+
+
+def undiscovered(db: Path, organizations: tuple[str, ...] = ()) -> Store:
+    """``db`` with the demo marked as seeded but no tenant connected (so discovery finds all six
+    demo tenants new), and these organizations."""
+    store = Store(db)
+    with store.transaction() as con:
+        con.execute("INSERT INTO app_state (key, value) VALUES ('demo_seeded', 'yes')")
+        for name in organizations:
+            ensure_organization(con, name)
+    return store
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    """Rows per table of the flexible-asset model."""
+    return {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
+
+
+def as_viewer(monkeypatch: pytest.MonkeyPatch, who: Viewer) -> None:
+    """The pages see ``who`` as the viewer (AppTest runs the app in this process)."""
+    monkeypatch.setattr(ui, "viewer", lambda: who)
+
+
+def select_rows(at: AppTest, key_prefix: str, rows: list[int]) -> str:
+    """Select rows of the ``st.dataframe(on_select=...)`` whose key starts with ``key_prefix``
+    (as a click on their boxes would); returns the table's key. Run the app afterwards."""
+    keys = [d.key for d in at.dataframe if d.key and d.key.startswith(key_prefix)]
+    assert len(keys) == 1, keys
+    at.session_state[keys[0]] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    return keys[0]

@@ -1,13 +1,27 @@
-"""The Organization page: one organization's licenses, chart, tagged contacts, empty state."""
+"""The Organization page: one organization's licenses, chart, tagged contacts, empty state; per
+license asset its locked synced fields, notes and security settings, and what an outsider sees."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from page_helpers import app_db, metric_values, open_page, parse_count, synced  # noqa: F401
+import pytest
+from page_helpers import app_db, as_viewer, metric_values, open_page, parse_count, synced  # noqa: F401
 
-from o365lic import reports
-from o365lic.store import add_integration
+from o365lic import export, reports, ui
+from o365lic.store import (
+    ALL_USERS_LABEL,
+    LockedError,
+    Viewer,
+    add_app_user,
+    add_group,
+    add_integration,
+    asset_groups,
+    set_asset_security,
+    set_group_members,
+    update_asset,
+    viewer_for,
+)
 
 PAGE = "pages/organization.py"
 
@@ -73,3 +87,151 @@ def test_organization_without_licenses_has_an_empty_state(app_db: Path) -> None:
     assert messages == ["No licenses have been synced for Zeta Without Licenses yet. "
                         "Sync its tenant on the **Sync** page."]
     assert not at.dataframe and not at.metric and not at.get("download_button")
+
+
+# --------------------------------------------------------------------------- locked assets, notes, security
+
+
+@pytest.fixture
+def restricted(app_db: Path):
+    """A synced demo database with one asset restricted to the group "Finance"; the viewers
+    (an Administrator, a member of Finance, an outsider) and the restricted asset's row."""
+    store = synced(app_db)
+    admin = viewer_for(store, "admin@msp.example", "Admin")  # the first person: Administrator
+    member_id = add_app_user(store, "member@msp.example", "Member", "Read-only")
+    group = add_group(store, "Finance")
+    set_group_members(store, group, [member_id])
+    member = viewer_for(store, "member@msp.example")
+    outsider = viewer_for(store, "outsider@msp.example", "Outsider")
+    assert (admin.role, member.role, outsider.role) == ("Administrator", "Read-only", "Read-only")
+    everything = reports.licenses(store)
+    asset = everything.sort_values("active", ascending=False).iloc[0]
+    set_asset_security(store, int(asset.asset_id), restricted=True, group_ids=[group])
+    return store, asset, {"admin": admin, "member": member, "outsider": outsider}
+
+
+def _csv_texts(monkeypatch) -> list[str]:
+    """The CSV texts the page puts behind its Download CSV button, as they are made."""
+    made: list[str] = []
+    original = export.licenses_csv
+
+    def spy(frame):
+        text = original(frame)
+        made.append(text)
+        return text
+
+    monkeypatch.setattr(ui, "licenses_csv", spy)
+    return made
+
+
+def _expander_of(at, license_name: str):
+    found = [e for e in at.expander if e.label.startswith(license_name)]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
+
+
+@pytest.mark.parametrize("who", ["outsider", "member"])
+def test_restricted_asset_only_for_members(restricted, monkeypatch, who: str) -> None:
+    store, asset, viewers = restricted
+    organization = str(asset.organization)
+    as_viewer(monkeypatch, viewers[who])
+    made = _csv_texts(monkeypatch)
+    at = open_page(PAGE)
+    at.selectbox(key="organization_name").select(organization).run()
+    assert not at.exception
+    shown = set(at.dataframe[0].value["sku_part_number"])
+    expected = reports.totals(store, organizations=[organization], viewer=viewers[who])
+    assert parse_count(metric_values(at)["Active"]) == expected["active"]
+    csv_rows = made[-1].splitlines()[1:]
+    labels = [e.label for e in at.expander]
+    if who == "outsider":
+        assert asset.sku_part_number not in shown
+        assert expected["active"] == reports.totals(store, organizations=[organization])["active"] - asset.active
+        assert not any(f",{asset.sku_part_number}," in row for row in csv_rows)
+        assert len(csv_rows) == len(shown) and len(labels) == len(shown)
+    else:
+        assert asset.sku_part_number in shown
+        assert expected == reports.totals(store, organizations=[organization])
+        assert sum(f",{asset.sku_part_number}," in row for row in csv_rows) == 1
+
+
+def test_global_totals_leave_a_restricted_asset_out_for_an_outsider(restricted, monkeypatch) -> None:
+    store, asset, viewers = restricted
+    as_viewer(monkeypatch, viewers["outsider"])
+    made = _csv_texts(monkeypatch)
+    at = open_page()
+    everything = reports.totals(store)
+    shown = parse_count(metric_values(at)["Active"])
+    assert shown == everything["active"] - asset.active
+    assert shown == reports.totals(store, viewer=viewers["outsider"])["active"]
+    assert len(at.dataframe[0].value) == everything["licenses"] - 1
+    assert asset.asset_id not in set(at.dataframe[0].value["asset_id"])
+    assert len(made[-1].splitlines()) == everything["licenses"]  # the header and one row less
+
+
+def test_synced_fields_are_read_only_and_notes_save(app_db: Path) -> None:
+    store = synced(app_db)
+    name = reports.organization_names(store)[0]
+    first = reports.licenses(store, organizations=[name]).iloc[0]
+    asset_id = int(first.asset_id)
+    at = open_page(PAGE)
+    at.selectbox(key="organization_name").select(name).run()
+    assert "License assets" in [s.value for s in at.subheader]
+    expander = _expander_of(at, str(first.license_name))
+    assert expander.proto.icon == ":material/lock:"
+    assert [c.value for c in expander.caption][0] == ":material/lock: Synced from Microsoft 365 — fields are locked"
+    # the synced fields are shown as text: there is no widget to change them
+    fields = [m.value for m in expander.markdown if m.value.startswith("| Field | Value | Field | Value |")]
+    assert len(fields) == 1
+    assert f"| SKU | {first.sku_part_number} |" in fields[0]
+    assert f"| Active | {int(first.active):,} |" in fields[0]
+    assert not expander.text_input and not expander.number_input and not expander.get("data_editor")
+    assert [t.label for t in expander.text_area] == ["Notes"]
+
+    at.text_area(key=f"notes_{asset_id}").input("Renews in March; ask about E5.")
+    at.button(key=f"save_notes_{asset_id}").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in _expander_of(at, str(first.license_name)).success] == ["Notes saved."]
+    notes = reports.license_assets(store, organizations=[name]).set_index("asset_id").loc[asset_id, "notes"]
+    assert notes == "Renews in March; ask about E5."
+    assert at.text_area(key=f"notes_{asset_id}").value == "Renews in March; ask about E5."
+    # a synced field cannot be saved through the library either (the page has no way to try)
+    with pytest.raises(LockedError):
+        update_asset(store, asset_id, active=1)
+
+
+def test_security_settings_save_and_refuse_no_group(app_db: Path) -> None:
+    store = synced(app_db)
+    group = add_group(store, "Finance")
+    name = reports.organization_names(store)[0]
+    first = reports.licenses(store, organizations=[name]).iloc[0]
+    asset_id = int(first.asset_id)
+    at = open_page(PAGE)
+    at.selectbox(key="organization_name").select(name).run()
+    radio = at.radio(key=f"security_{asset_id}")
+    assert radio.options == [ALL_USERS_LABEL, "Restricted to chosen groups"] and radio.value == ALL_USERS_LABEL
+    assert at.multiselect(key=f"security_groups_{asset_id}").disabled
+    radio.set_value("Restricted to chosen groups").run()
+    at.button(key=f"save_security_{asset_id}").click().run()  # no group chosen
+    assert [e.value for e in at.error] == ["choose at least one group to restrict the asset to"]
+    assert asset_groups(store, asset_id) == (False, [])
+    at.multiselect(key=f"security_groups_{asset_id}").select(group)
+    at.button(key=f"save_security_{asset_id}").click().run()
+    assert not at.exception and not at.error
+    assert asset_groups(store, asset_id) == (True, [group])
+    at.radio(key=f"security_{asset_id}").set_value(ALL_USERS_LABEL).run()
+    at.button(key=f"save_security_{asset_id}").click().run()
+    assert asset_groups(store, asset_id) == (False, [])
+
+
+def test_read_only_viewer_cannot_edit_notes_or_security(app_db: Path, monkeypatch) -> None:
+    store = synced(app_db)
+    as_viewer(monkeypatch, Viewer(email="ro@msp.example", display_name="Ro", role="Read-only"))
+    asset_id = int(reports.licenses(store).iloc[0].asset_id)
+    at = open_page(PAGE)
+    at.selectbox(key="organization_name").select(str(reports.licenses(store).iloc[0].organization)).run()
+    assert at.text_area(key=f"notes_{asset_id}").disabled
+    assert at.button(key=f"save_notes_{asset_id}").disabled
+    assert at.radio(key=f"security_{asset_id}").disabled
+    assert at.button(key=f"save_security_{asset_id}").disabled
+    assert "Your role (Read-only) cannot edit notes or security settings." in [c.value for c in at.caption]

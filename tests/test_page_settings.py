@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from page_helpers import app_db, open_page, runtime  # noqa: F401
+import pandas as pd
+from page_helpers import (  # noqa: F401
+    app_db,
+    as_viewer,
+    open_page,
+    row_counts,
+    runtime,
+    select_rows,
+    synced,
+    undiscovered,
+)
 from streamlit.testing.v1 import AppTest
 
 from o365lic import demo
-from o365lic.store import get_integration, list_integrations, list_organizations
+from o365lic.simulator import generate_tenants
+from o365lic.store import (
+    DISCONNECT_LABELS,
+    ROLES,
+    Viewer,
+    get_integration,
+    list_app_users,
+    list_groups,
+    list_integrations,
+    list_organizations,
+)
 
 PAGE = "pages/settings.py"
 
@@ -25,7 +45,9 @@ def _connect(at: AppTest, tenant: str, organization: str | None = None, new_name
 
 def test_renders_with_the_demo_tenants(app_db: Path) -> None:
     at = open_page(PAGE)
-    assert [s.value for s in at.subheader] == ["Connect a tenant", "Sync settings per tenant"]
+    assert [t.label for t in at.tabs] == ["Tenants", "Sync settings", "Disconnect", "Users & groups"]
+    assert [s.value for s in at.subheader] == ["Connect a tenant", "Discover & match tenants",
+                                               "Sync settings per tenant", "Disconnect a tenant", "Users & groups"]
     assert at.text_input(key="connect_tenant_input").label == "Tenant ID or domain"
     _, store = runtime(app_db)
     for integration in list_integrations(store):
@@ -126,3 +148,306 @@ def test_pause_and_resume(app_db: Path) -> None:
     at.button(key=f"resume_{tenant}").click().run()
     assert get_integration(store, tenant).status == "Never synced"
     assert at.button(key=f"pause_{tenant}").label == "Pause"
+
+
+# --------------------------------------------------------------------------- discover & match
+
+DEMO = {t.display_name: t.tenant_id for t in generate_tenants(demo.DEMO_TENANTS, demo.DEMO_SEED)}
+
+
+def _match_table(at: AppTest, state: str):
+    tables = [d for d in at.dataframe if d.key and d.key.startswith(f"match_table_{state}_")]
+    assert len(tables) == 1, [d.key for d in at.dataframe]
+    return tables[0].value
+
+
+def _rows_of(at: AppTest, state: str, *names: str) -> list[int]:
+    table = _match_table(at, state)
+    return [table.index[table["tenant_name"] == name][0] for name in names]
+
+
+def _states(store) -> dict[str, tuple[str, str | None]]:
+    return {i.tenant_name: (i.match_state, i.organization) for i in list_integrations(store)}
+
+
+def _discovered(app_db: Path, *organizations: str) -> tuple[AppTest, object]:
+    store = undiscovered(app_db, organizations)
+    at = open_page(PAGE)
+    assert at.radio(key="match_filter").options == ["Unmatched", "Matched", "Ignored"]
+    assert not list_integrations(store)
+    at.button(key="discover_tenants").click().run()
+    assert not at.exception
+    return at, store
+
+
+def _act(at: AppTest, state: str, names: tuple[str, ...], button: str) -> AppTest:
+    select_rows(at, f"match_table_{state}_", _rows_of(at, state, *names))
+    at.run()  # the selection reruns the page, which enables the actions
+    assert f"{len(names)} tenant" in " ".join(c.value for c in at.caption)
+    at.button(key=button).click().run()
+    assert not at.exception
+    return at
+
+
+def test_discover_lists_the_demo_tenants_unmatched_or_matched(app_db: Path) -> None:
+    at, store = _discovered(app_db, "Contoso Ltd", "Fabrikam")
+    assert [s.value for s in at.success] == [
+        "Discovered 6 customer tenants: 5 new unmatched, 1 new matched by exact organization name, 0 already known."]
+    assert _states(store)["Fabrikam"] == ("matched", "Fabrikam")  # the exact name matched at once
+    assert at.radio(key="match_filter").value == "Unmatched"
+    unmatched = _match_table(at, "unmatched")
+    assert sorted(unmatched["tenant_name"]) == sorted(set(DEMO) - {"Fabrikam"})
+    contoso = unmatched.set_index("tenant_name").loc["Contoso"]
+    assert contoso["suggestion"] == "Contoso Ltd" and contoso["reason"]
+    assert pd.isna(unmatched.set_index("tenant_name").loc["Woodgrove Bank", "suggestion"])
+    # nothing selected yet: the actions wait for a selection
+    assert at.button(key="accept_suggested_match_unmatched").disabled
+    at.radio(key="match_filter").set_value("Matched").run()
+    assert list(_match_table(at, "matched")["tenant_name"]) == ["Fabrikam"]
+    at.radio(key="match_filter").set_value("Ignored").run()
+    assert not [d for d in at.dataframe if d.key and d.key.startswith("match_table_")]
+    assert "No ignored tenants." in [c.value for c in at.caption]
+    # discovering again adds nothing twice
+    at.button(key="discover_tenants").click().run()
+    assert "0 new unmatched, 0 new matched by exact organization name, 6 already known" in at.success[0].value
+    assert len(list_integrations(store)) == 6
+
+
+def test_unmatched_tenants_are_not_in_active_integrations_and_do_not_sync(app_db: Path) -> None:
+    at, store = _discovered(app_db, "Fabrikam")
+    at.switch_page("pages/sync.py")
+    at.run()
+    assert list(at.dataframe[0].value["organization"]) == ["Fabrikam"]
+    at.button(key="start_manual_sync").click().run()
+    assert [s.label for s in at.status] == ["Sync finished: 1 of 1 tenants OK"]
+
+
+def test_accept_suggested_match(app_db: Path) -> None:
+    at, store = _discovered(app_db, "Contoso Ltd")
+    # a tenant without a suggestion among the chosen: an error, and nothing changes
+    _act(at, "unmatched", ("Contoso", "Woodgrove Bank"), "accept_suggested_match_unmatched")
+    assert len(at.error) == 1 and "no suggested match" in at.error[0].value
+    assert "Nothing was changed" in at.error[0].value
+    assert {s for s, _ in _states(store).values()} == {"unmatched"}
+
+    _act(at, "unmatched", ("Contoso",), "accept_suggested_match_unmatched")
+    assert not at.error
+    assert [s.value for s in at.success] == [
+        "Accept Suggested Match: 1 tenant matched to the suggested organization (Contoso)."]
+    assert _states(store)["Contoso"] == ("matched", "Contoso Ltd")
+    assert "Contoso" not in set(_match_table(at, "unmatched")["tenant_name"])
+    at.radio(key="match_filter").set_value("Matched").run()
+    matched = _match_table(at, "matched")
+    assert list(zip(matched["tenant_name"], matched["organization"])) == [("Contoso", "Contoso Ltd")]
+
+
+def test_bulk_create_ignore_revert_and_match_to(app_db: Path) -> None:
+    at, store = _discovered(app_db, "Umbrella Holdings")
+    organizations = len(list_organizations(store))
+
+    _act(at, "unmatched", ("Northwind Traders", "Tailspin Toys"), "create_organization_unmatched")
+    assert "Create Organization: 2 tenants matched" in at.success[0].value
+    assert _states(store)["Northwind Traders"] == ("matched", "Northwind Traders")
+    assert _states(store)["Tailspin Toys"] == ("matched", "Tailspin Toys")
+    assert len(list_organizations(store)) == organizations + 2
+
+    _act(at, "unmatched", ("Contoso", "Fabrikam"), "ignore_unmatched")
+    assert "Ignore: 2 tenants ignored" in at.success[0].value
+    assert {_states(store)[n] for n in ("Contoso", "Fabrikam")} == {("ignored", None)}
+    assert set(_match_table(at, "unmatched")["tenant_name"]) == {"Woodgrove Bank", "Adventure Works"}
+    at.radio(key="match_filter").set_value("Ignored").run()
+    assert set(_match_table(at, "ignored")["tenant_name"]) == {"Contoso", "Fabrikam"}
+
+    # Match To, in bulk, from the ignored list: needs an organization chosen
+    select_rows(at, "match_table_ignored_", _rows_of(at, "ignored", "Contoso", "Fabrikam"))
+    at.run()
+    assert at.button(key="match_to_ignored").disabled
+    at.selectbox(key="match_to_organization_ignored").select("Umbrella Holdings").run()
+    at.button(key="match_to_ignored").click().run()
+    assert not at.exception and not at.error
+    assert "Match To: 2 tenants matched to Umbrella Holdings" in at.success[0].value
+    assert {_states(store)[n] for n in ("Contoso", "Fabrikam")} == {("matched", "Umbrella Holdings")}
+
+    at.radio(key="match_filter").set_value("Matched").run()
+    assert set(_match_table(at, "matched")["tenant_name"]) == {
+        "Northwind Traders", "Tailspin Toys", "Contoso", "Fabrikam"}
+    _act(at, "matched", ("Contoso", "Northwind Traders"), "revert_match_matched")
+    assert "Revert Match: 2 tenants unmatched" in at.success[0].value
+    assert {_states(store)[n] for n in ("Contoso", "Northwind Traders")} == {("unmatched", None)}
+    at.radio(key="match_filter").set_value("Unmatched").run()
+    assert set(_match_table(at, "unmatched")["tenant_name"]) == {
+        "Woodgrove Bank", "Adventure Works", "Contoso", "Northwind Traders"}
+
+
+def test_change_match_of_a_matched_tenant(app_db: Path) -> None:
+    _, store = runtime(app_db)  # the six demo tenants, connected and matched
+    at = open_page(PAGE)
+    at.radio(key="match_filter").set_value("Matched").run()
+    assert len(_match_table(at, "matched")) == 6
+    select_rows(at, "match_table_matched_", _rows_of(at, "matched", "Contoso"))
+    at.run()
+    at.selectbox(key="match_to_organization_matched").select("Fabrikam").run()
+    at.button(key="change_match_matched").click().run()
+    assert not at.exception and not at.error
+    assert _states(store)["Contoso"] == ("matched", "Fabrikam")
+
+
+# --------------------------------------------------------------------------- sync interval
+
+
+def test_sync_interval_is_saved(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    tenant = list_integrations(store)[1].tenant_id
+    at = open_page(PAGE)
+    box = at.number_input(key=f"interval_{tenant}")
+    assert box.label == "Sync interval (minutes)" and box.value == 60 and box.min == 1
+    box.set_value(15)
+    at.button(key=f"save_{tenant}").click().run()
+    assert not at.exception
+    assert get_integration(store, tenant).sync_interval_minutes == 15
+    assert get_integration(store, tenant).sync_licenses is True
+    assert len(at.success) == 1 and "every 15 minutes" in at.success[0].value
+    assert at.number_input(key=f"interval_{tenant}").value == 15
+    assert {i.sync_interval_minutes for i in list_integrations(store) if i.tenant_id != tenant} == {60}
+
+
+# --------------------------------------------------------------------------- disconnect
+
+
+def _choose_disconnect(at: AppTest, tenant_id: str, mode: str) -> AppTest:
+    at.selectbox(key="disconnect_tenant").select(tenant_id)
+    at.radio(key="disconnect_mode").set_value(DISCONNECT_LABELS[mode]).run()
+    assert not at.exception
+    return at
+
+
+def _tenant_rows(store, tenant_id: str) -> dict[str, int]:
+    integration = store.scalar("SELECT id FROM integrations WHERE tenant_id = ?", [tenant_id])
+    asset_ids = "(SELECT id FROM flexible_assets WHERE integration_id = ?)"
+    return {
+        "assets": store.scalar("SELECT count(*) FROM flexible_assets WHERE integration_id = ?", [integration]),
+        "tags": store.scalar(f"SELECT count(*) FROM flexible_asset_tags WHERE flexible_asset_id IN {asset_ids}",
+                             [integration]),
+        "snapshots": store.scalar("SELECT count(*) FROM license_snapshots WHERE integration_id = ?", [integration]),
+        "subscriptions": store.scalar("SELECT count(*) FROM subscriptions WHERE integration_id = ?", [integration]),
+        "runs": store.scalar("SELECT count(*) FROM sync_runs WHERE integration_id = ?", [integration]),
+        "synced": store.scalar("SELECT count(*) FROM flexible_assets WHERE integration_id = ? AND synced",
+                               [integration]),
+    }
+
+
+def test_disconnect_options_are_the_exact_labels(app_db: Path) -> None:
+    at = open_page(PAGE)
+    assert at.radio(key="disconnect_mode").options == [
+        "Permanently disconnect records from Office 365 but keep all data",
+        "Permanently delete all data including all related/child records",
+    ]
+    assert at.radio(key="disconnect_mode").value is None
+    # no confirmation step until a tenant and an option are chosen
+    assert not [b for b in at.button if b.key == "confirm_disconnect"]
+
+
+def test_disconnect_keep_data_needs_the_confirmation(app_db: Path) -> None:
+    store = synced(app_db)
+    tenant = DEMO["Tailspin Toys"]
+    before, own = row_counts(store), _tenant_rows(store, tenant)
+    assert own["assets"] > 0 and own["synced"] == own["assets"]
+    at = _choose_disconnect(open_page(PAGE), tenant, "keep-data")
+    assert any("cannot be undone" in w.value for w in at.warning)
+    at.button(key="confirm_disconnect").click().run()  # nothing typed
+    assert len(at.error) == 1 and "Type “Tailspin Toys” to confirm. Nothing was disconnected." == at.error[0].value
+    at.text_input(key="disconnect_confirm").input("Tailspin")
+    at.button(key="confirm_disconnect").click().run()  # not the name
+    assert len(at.error) == 1 and row_counts(store) == before
+    assert get_integration(store, tenant) is not None
+
+    at.text_input(key="disconnect_confirm").input("tailspin toys")
+    at.button(key="confirm_disconnect").click().run()
+    assert not at.exception and not at.error
+    assert len(at.success) == 1
+    assert at.success[0].value.startswith("Disconnected Tailspin Toys")
+    assert f"{own['assets']} license assets" in at.success[0].value and "kept" in at.success[0].value
+    # SPEC section 8: every row stays; the assets are no longer marked synced; syncing stops
+    assert row_counts(store) == before
+    after = _tenant_rows(store, tenant)
+    assert {k: v for k, v in after.items() if k != "synced"} == {k: v for k, v in own.items() if k != "synced"}
+    assert after["synced"] == 0
+    assert get_integration(store, tenant) is None
+    assert at.selectbox(key="disconnect_tenant").value is None  # the form is reset
+    assert tenant not in at.selectbox(key="disconnect_tenant").options
+
+
+def test_disconnect_delete_data_needs_the_confirmation(app_db: Path) -> None:
+    store = synced(app_db)
+    tenant = DEMO["Woodgrove Bank"]
+    before, own = row_counts(store), _tenant_rows(store, tenant)
+    at = _choose_disconnect(open_page(PAGE), tenant, "delete-data")
+    at.text_input(key="disconnect_confirm").input("Contoso")
+    at.button(key="confirm_disconnect").click().run()
+    assert len(at.error) == 1 and row_counts(store) == before
+
+    at.text_input(key="disconnect_confirm").input(tenant)  # the tenant id confirms too
+    at.button(key="confirm_disconnect").click().run()
+    assert not at.exception and not at.error
+    assert "deleted its data" in at.success[0].value
+    assert f"{own['assets']} license assets, {own['tags']:,} tags" in at.success[0].value
+    after = row_counts(store)
+    # SPEC section 8: the tenant's assets, tags, snapshots, subscriptions and runs go; the type
+    # stays (other tenants use it); organizations and contacts stay
+    assert after == {**before,
+                     "integrations": before["integrations"] - 1,
+                     "flexible_assets": before["flexible_assets"] - own["assets"],
+                     "flexible_asset_tags": before["flexible_asset_tags"] - own["tags"],
+                     "license_snapshots": before["license_snapshots"] - own["snapshots"],
+                     "subscriptions": before["subscriptions"] - own["subscriptions"],
+                     "sync_runs": before["sync_runs"] - own["runs"]}
+    assert after["flexible_asset_types"] == 1
+    assert get_integration(store, tenant) is None
+
+
+# --------------------------------------------------------------------------- users, groups, roles
+
+
+def test_users_and_groups(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    at = open_page(PAGE)
+    assert "Sign-in is not configured" in " ".join(c.value for c in at.caption)
+    at.text_input(key="new_user_email").input("Ann@MSP.example")
+    at.text_input(key="new_user_name").input("Ann")
+    assert at.selectbox(key="new_user_role").options == list(ROLES)
+    at.selectbox(key="new_user_role").select("Editor")
+    at.button[[b.label for b in at.button].index("Save user")].click().run()
+    assert not at.exception and [s.value for s in at.success] == ["Saved ann@msp.example as Editor."]
+    assert [u[1:] for u in list_app_users(store)] == [("ann@msp.example", "Ann", "Editor")]
+
+    at.text_input(key="new_group_name").input("Finance")
+    at.button[[b.label for b in at.button].index("Create group")].click().run()
+    assert not at.exception
+    (group_id, name, members), = list_groups(store)
+    assert (name, members) == ("Finance", [])
+    user_id = list_app_users(store)[0][0]
+    at.selectbox(key="members_group").select(group_id)
+    at.multiselect(key=f"members_of_{group_id}").select(user_id)
+    at.button(key="save_members").click().run()
+    assert not at.exception and "Finance has 1 member now." in [s.value for s in at.success]
+    assert list_groups(store) == [(group_id, "Finance", [user_id])]
+    users = [d for d in at.dataframe if "email" in d.value.columns][0].value
+    assert users.set_index("email").loc["ann@msp.example", "groups"] == "Finance"
+
+    at.text_input(key="new_user_email").input("not an address")
+    at.button[[b.label for b in at.button].index("Save user")].click().run()
+    assert len(at.error) == 1 and "not an e-mail address" in at.error[0].value
+
+
+def test_read_only_viewer_cannot_change_settings(app_db: Path, monkeypatch) -> None:
+    _, store = runtime(app_db)
+    tenant = list_integrations(store)[0].tenant_id
+    as_viewer(monkeypatch, Viewer(email="ro@msp.example", display_name="Ro", role="Read-only"))
+    at = open_page(PAGE)
+    assert at.button(key="discover_tenants").disabled
+    assert at.button(key=f"save_{tenant}").disabled and at.button(key=f"pause_{tenant}").disabled
+    assert at.radio(key="disconnect_mode").disabled
+    captions = " ".join(c.value for c in at.caption)
+    assert "Your role (Read-only) cannot connect, match or disconnect tenants" in captions
+    assert "Your role (Read-only) cannot manage users and groups." in captions
+    assert not [t for t in at.text_input if t.key == "new_user_email"]

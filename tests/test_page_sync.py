@@ -107,3 +107,73 @@ def test_a_failing_tenant_shows_error_and_the_others_land(app_db: Path) -> None:
     error = table.loc[table["tenant_id"] == failing, "last_error"].iloc[0]
     assert isinstance(error, str) and error
     assert at.caption[0].value == "5 OK · 1 Error"
+
+
+def _log_with_an_error(app_db: Path):
+    """Six OK runs (one per demo tenant), then one failed run of the first tenant."""
+    from o365lic import demo
+    from o365lic.simulator import Fault
+    from o365lic.sync import sync_tenants
+
+    settings, store = runtime(app_db)
+    assert all(r.outcome == "ok" for r in sync_tenants(store, settings, trigger="test"))
+    failing = reports.integrations_table(store).iloc[0]
+    simulator = demo.demo_simulator()
+    simulator.add_fault(failing.tenant_id, Fault("signin_failure", times=None))
+    try:
+        assert sync_tenants(store, settings, tenants=[failing.tenant_id])[0].outcome == "error"
+    finally:
+        simulator.clear_faults(failing.tenant_id)
+    return store, str(failing.organization)
+
+
+def test_sync_log_filters_narrow_the_rows(app_db: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    store, failing = _log_with_an_error(app_db)
+    at = open_page(PAGE)
+    log = at.dataframe[1].value
+    assert len(log) == 7 and "seconds" in log.columns
+    assert "7 runs, newest first" in [c.value for c in at.caption]
+
+    at.selectbox(key="sync_log_outcome").select("error").run()
+    log = at.dataframe[1].value
+    assert list(log["outcome"]) == ["error"] and list(log["organization"]) == [failing]
+    assert "1 run, newest first (filtered)" in [c.value for c in at.caption]
+
+    at.selectbox(key="sync_log_outcome").set_value(None)
+    at.selectbox(key="sync_log_organization").select(failing).run()
+    log = at.dataframe[1].value
+    assert set(log["organization"]) == {failing} and sorted(log["outcome"]) == ["error", "ok"]
+    assert len(log) == len(reports.sync_log(store, organization=failing)) == 2
+
+    today = datetime.now(timezone.utc).date()
+    at.date_input(key="sync_log_since").set_value(today + timedelta(days=1)).run()
+    assert len(at.dataframe) == 1  # no log table
+    assert "No sync run matches these filters." in [c.value for c in at.caption]
+    at.date_input(key="sync_log_since").set_value(today).run()
+    assert len(at.dataframe[1].value) == 2
+
+
+def test_download_sync_log_of_what_is_shown(app_db: Path, monkeypatch) -> None:
+    from o365lic import export
+
+    store, failing = _log_with_an_error(app_db)
+    made: list[str] = []
+    original = export.sync_log_csv
+
+    def spy(frame):
+        made.append(original(frame))
+        return made[-1]
+
+    monkeypatch.setattr(export, "sync_log_csv", spy)
+    at = open_page(PAGE)
+    buttons = [b for b in at.get("download_button") if b.proto.label == "Download sync log"]
+    assert len(buttons) == 1
+    lines = made[-1].splitlines()
+    assert lines[0] == ",".join(export.SYNC_LOG_HEADER)
+    assert lines[0].startswith("Run,Organization,Tenant ID,Started,Finished,Seconds,Outcome")
+    assert len(lines) == 1 + 7
+    at.selectbox(key="sync_log_outcome").select("error").run()
+    lines = made[-1].splitlines()
+    assert len(lines) == 2 and ",error," in lines[1] and failing in lines[1]

@@ -15,8 +15,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -60,12 +61,14 @@ class StreamlitServer:
         self.log = log
 
 
-@pytest.fixture(scope="module")
-def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    """The app in demo mode on a fresh database, on a free loopback port; killed afterwards."""
-    folder = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def run_streamlit(folder: Path, prepare: Callable[[Path], None] | None = None) -> Iterator[StreamlitServer]:
+    """``streamlit run app.py`` in demo mode on a database in ``folder`` (``prepare(db_path)``
+    sets it up first, e.g. with organizations to match), on a free loopback port; killed afterwards."""
     db_path = folder / "o365lic.duckdb"
     log = folder / "streamlit.log"
+    if prepare is not None:
+        prepare(db_path)
     port = _free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("O365LIC_") and not k.startswith("STREAMLIT_")}
@@ -90,6 +93,19 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Strea
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def streamlit_runner() -> Callable[..., Any]:
+    """:func:`run_streamlit`, for a test module that prepares its own database."""
+    return run_streamlit
+
+
+@pytest.fixture(scope="module")
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    """The app in demo mode on a fresh database, on a free loopback port; killed afterwards."""
+    with run_streamlit(tmp_path_factory.mktemp("e2e")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
