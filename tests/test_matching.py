@@ -124,3 +124,26 @@ def test_change_match_moves_the_assets_on_the_next_sync(sim: Simulator, store: S
     match_tenants(store, [tenant.tenant_id], "New Owner")
     sync_tenants(store, settings, tenants=[tenant.tenant_id])
     assert {r[0] for r in store.rows("SELECT DISTINCT organization FROM office365_licenses")} == {"New Owner"}
+
+
+def test_discovery_does_not_bring_back_a_disconnected_tenant(sim: Simulator, store: Store, db_path) -> None:
+    from o365lic.store import add_integration, disconnect_tenant
+
+    tenant = next(iter(sim.tenants.values()))
+    add_integration(store, tenant.tenant_id, tenant.display_name)
+    sync_tenants(store, settings_for(sim, db_path))
+    assets = store.scalar("SELECT count(*) FROM flexible_assets")
+    disconnect_tenant(store, tenant.tenant_id, "keep-data")
+    _discover(store, sim, db_path)
+    assert store.scalar("SELECT count(*) FROM integrations WHERE tenant_id = ?", [tenant.tenant_id]) == 1
+    sync_tenants(store, settings_for(sim, db_path))
+    assert store.scalar("SELECT count(*) FROM flexible_assets WHERE integration_id = "
+                        "(SELECT id FROM integrations WHERE tenant_id = ?)", [tenant.tenant_id]) == assets
+
+
+def test_create_organization_in_bulk_is_all_or_nothing(sim: Simulator, store: Store, db_path) -> None:
+    ids = [f["tenant_id"] for f in _discover(store, sim, db_path)]
+    with pytest.raises(IntegrationError, match="not connected"):
+        create_organizations_for(store, [ids[0], "00000000-0000-0000-0000-000000000001"])
+    assert {i.match_state for i in list_integrations(store)} == {"unmatched"}
+    assert store.scalar("SELECT count(*) FROM organizations") == 0

@@ -35,6 +35,7 @@ def restricted(sim: Simulator, store: Store, db_path):
         "SELECT asset_id, organization, active FROM office365_licenses WHERE NOT is_free AND active > 0 "
         "ORDER BY asset_id LIMIT 1")[0]
     finance = add_group(store, "Finance")
+    add_app_user(store, "admin@msp.example", "Admin", "Administrator")
     member = add_app_user(store, "member@msp.example", "Member", "Read-only")
     add_app_user(store, "outsider@msp.example", "Outsider", "Editor")
     set_group_members(store, finance, [member])
@@ -103,3 +104,18 @@ def test_roles_allow_what_they_should() -> None:
     assert can(LOCAL_ADMINISTRATOR, "manage_users")
     assert can(manager, "manage_integrations") and not can(manager, "manage_users")
     assert can(reader, "view") and not can(reader, "sync") and not can(reader, "edit_assets")
+
+
+def test_without_an_administrator_the_next_sign_in_becomes_one(store: Store) -> None:
+    add_app_user(store, "added.early@msp.example", "Early", "Read-only")
+    assert viewer_for(store, "first.sign.in@msp.example").role == "Administrator"
+    assert viewer_for(store, "added.early@msp.example").role == "Read-only"
+
+
+def test_the_last_administrator_cannot_be_demoted(store: Store) -> None:
+    boss = viewer_for(store, "boss@msp.example")
+    with pytest.raises(SecurityError, match="last Administrator"):
+        add_app_user(store, boss.email, None, "Editor")
+    add_app_user(store, "deputy@msp.example", "Deputy", "Administrator")
+    add_app_user(store, boss.email, None, "Editor")
+    assert viewer_for(store, boss.email).role == "Editor"

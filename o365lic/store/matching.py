@@ -74,8 +74,9 @@ def add_discovered_tenants(store: Store, tenants: Sequence[Mapping[str, str]]) -
     """
     added: list[tuple[str, MatchState]] = []
     with store.transaction() as con:
-        known = {str(r[0]) for r in con.execute(
-            "SELECT tenant_id FROM integrations WHERE disconnected_at IS NULL").fetchall()}
+        # every tenant ever connected counts as known: one disconnected on purpose is not
+        # brought back by discovery (``tenants add`` reconnects it, reusing its records)
+        known = {str(r[0]) for r in con.execute("SELECT tenant_id FROM integrations").fetchall()}
         for tenant in tenants:
             tenant_id = tenant["tenant_id"].strip().lower()
             if not tenant_id or tenant_id in known:
@@ -123,13 +124,13 @@ def create_organizations_for(store: Store, tenant_ids: Iterable[str]) -> int:
     """Create Organization: a new organization named like each tenant, matched to it."""
     wanted = _tenants(tenant_ids)
     changed = 0
-    for tenant_id in wanted:
-        row = store.rows("SELECT coalesce(tenant_name, default_domain, tenant_id) FROM integrations "
-                         "WHERE tenant_id = ? AND disconnected_at IS NULL", [tenant_id])
-        if not row:
-            raise IntegrationError(f"tenant {tenant_id} is not connected")
-        with store.transaction() as con:
-            org_id = ensure_organization(con, str(row[0][0]), created_by_integration=True)
+    with store.transaction() as con:  # all tenants or none
+        for tenant_id in wanted:
+            integration_id = connected_integration_id(con, tenant_id)
+            row = con.execute("SELECT coalesce(tenant_name, default_domain, tenant_id) FROM integrations "
+                              "WHERE id = ?", [integration_id]).fetchone()
+            assert row is not None
+            org_id = ensure_organization(con, str(row[0]), created_by_integration=True)
             changed += _set_match(store, [tenant_id], org_id, "matched")
     return changed
 

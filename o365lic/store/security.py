@@ -100,7 +100,12 @@ def add_app_user(store: Store, email: str, display_name: str | None, role: str) 
     if "@" not in address:
         raise SecurityError(f"{email!r} is not an e-mail address")
     with store.transaction() as con:
-        row = con.execute("SELECT id FROM app_users WHERE email = ?", [address]).fetchone()
+        row = con.execute("SELECT id, role FROM app_users WHERE email = ?", [address]).fetchone()
+        if row and row[1] == "Administrator" and checked != "Administrator":
+            others = con.execute("SELECT count(*) FROM app_users WHERE role = 'Administrator' AND id <> ?",
+                                 [row[0]]).fetchone()
+            if not others or not others[0]:
+                raise SecurityError(f"{address} is the last Administrator: make someone else Administrator first")
         if row:
             con.execute("UPDATE app_users SET role = ?, display_name = coalesce(?, display_name) WHERE id = ?",
                         [checked, display_name, row[0]])
@@ -149,15 +154,16 @@ def list_groups(store: Store) -> list[tuple[int, str, list[int]]]:
 
 
 def viewer_for(store: Store, email: str, display_name: str | None = None) -> Viewer:
-    """The viewer for a signed-in person; the very first one becomes Administrator.
+    """The viewer for a signed-in person.
 
-    Anybody else who signs in for the first time is added as Read-only.
+    While the app has no Administrator, the first person to sign in becomes one; anybody
+    else signing in for the first time is added as Read-only.
     """
     address = email.strip().lower()
     rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
-    if not rows:
-        first = not store.scalar("SELECT count(*) FROM app_users")
-        add_app_user(store, address, display_name, "Administrator" if first else "Read-only")
+    no_administrator = not store.scalar("SELECT count(*) FROM app_users WHERE role = 'Administrator'")
+    if not rows or no_administrator:
+        add_app_user(store, address, display_name, "Administrator" if no_administrator else "Read-only")
         rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
     user_id, name, role = rows[0]
     groups = frozenset(int(r[0]) for r in store.rows(
