@@ -343,7 +343,7 @@ def sync_tenants(
     ``on_result(result, done, total)`` is called in the caller's thread as each tenant
     finishes. Raises :class:`SyncInProgressError` when another sync is running.
     """
-    with sync_lock(store.path):
+    with sync_lock(store.path), store.hold():
         mark_interrupted_runs(store)
         chosen, results = select_tenants(list_integrations(store), tenants, due_only=due_only)
         total = len(chosen) + len(results)

@@ -177,6 +177,35 @@ _UNCLAIMED_USERS = (
     "(SELECT user_id FROM contacts WHERE organization_id = $org AND user_id IS NOT NULL)"
 )
 
+_CLAIMS: tuple[str, ...] = tuple(
+    f"""
+    UPDATE contacts SET user_id = m.user_id, {_SET_FIELDS}, updated_at = $now
+    FROM (
+        SELECT * FROM (
+            SELECT c.id AS contact_id, s.*,
+                   row_number() OVER (PARTITION BY c.id ORDER BY s.user_id) AS by_contact,
+                   row_number() OVER (PARTITION BY s.user_id ORDER BY c.id) AS by_user
+            FROM (SELECT * FROM staging_users s WHERE {_UNCLAIMED_USERS}) s
+            JOIN (
+                SELECT * FROM contacts c
+                WHERE c.organization_id = $org
+                  AND (c.user_id IS NULL OR (coalesce(c.integration_id, $integration) = $integration
+                       AND c.user_id NOT IN (SELECT user_id FROM staging_users WHERE sync_run_id = $run)))
+            ) c ON ({rule})
+        ) WHERE by_contact = 1 AND by_user = 1
+    ) m
+    WHERE contacts.id = m.contact_id
+    """
+    for rule in _CLAIM_RULES
+)
+
+
+def _has_unclaimed_users(con: duckdb.DuckDBPyConnection, run_id: int, org_id: int) -> bool:
+    row = con.execute(f"SELECT count(*) FROM staging_users s WHERE {_UNCLAIMED_USERS}",
+                      {"run": run_id, "org": org_id}).fetchone()
+    return bool(row and row[0])
+
+
 _MERGE_CONTACTS: tuple[str, ...] = (
     # the same Microsoft user (object id) already is a contact of the organization
     f"""
@@ -186,25 +215,7 @@ _MERGE_CONTACTS: tuple[str, ...] = (
     """,
     # a contact no current user of this tenant claims, found by each rule in turn; each
     # contact and each user is matched at most once
-    *(
-        f"""
-        UPDATE contacts SET user_id = m.user_id, {_SET_FIELDS}, updated_at = $now
-        FROM (
-            SELECT * FROM (
-                SELECT c.id AS contact_id, s.*,
-                       row_number() OVER (PARTITION BY c.id ORDER BY s.user_id) AS by_contact,
-                       row_number() OVER (PARTITION BY s.user_id ORDER BY c.id) AS by_user
-                FROM staging_users s
-                JOIN contacts c ON c.organization_id = $org AND ({rule})
-                WHERE {_UNCLAIMED_USERS}
-                  AND (c.user_id IS NULL OR (coalesce(c.integration_id, $integration) = $integration
-                       AND c.user_id NOT IN (SELECT user_id FROM staging_users WHERE sync_run_id = $run)))
-            ) WHERE by_contact = 1 AND by_user = 1
-        ) m
-        WHERE contacts.id = m.contact_id
-        """
-        for rule in _CLAIM_RULES
-    ),
+    *_CLAIMS,
     # everybody else becomes a new contact, marked as created by the integration
     f"""
     INSERT INTO contacts (organization_id, integration_id, user_id, {", ".join(_CONTACT_FIELDS)},
@@ -295,6 +306,8 @@ def apply_tenant_sync(
         )
         params = {"run": run_id, "org": org_id, "integration": integration_id, "now": now}
         for sql in _MERGE_CONTACTS:
+            if sql in _CLAIMS and not _has_unclaimed_users(con, run_id, org_id):
+                continue  # a re-sync of known users: nothing to match
             con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
         if licenses is not None:
             type_id = ensure_license_type(con)
