@@ -135,13 +135,17 @@ def _merged_ca_bundle(extra: Path) -> str:
         return _bundles[key]
 
 
-def build_session(settings: Settings, timeout: tuple[float, float] = (10.0, 30.0)) -> requests.Session:
+def build_session(
+    settings: Settings, timeout: tuple[float, float] = (10.0, 30.0), *, pool_size: int = 10
+) -> requests.Session:
     """A requests session with timeouts that trusts ``settings.ca_bundle`` as well.
 
     With an extra CA bundle the session ignores the environment (``trust_env = False``),
     because ``REQUESTS_CA_BUNDLE`` would otherwise replace ``verify``.
     """
     session = _TimeoutSession(timeout)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
     session.headers["User-Agent"] = "o365lic/1.0"
     if settings.ca_bundle is not None:
         session.trust_env = False
@@ -201,6 +205,36 @@ class GraphConnector:
         self.token_cache = msal.TokenCache()
         self._apps: dict[str, msal.ConfidentialClientApplication] = {}
         self._lock = threading.Lock()
+        # One sign-in session for every tenant's MSAL app, and one Graph session per worker
+        # thread: connections (and TLS handshakes) are reused from tenant to tenant.
+        pool = max(10, settings.concurrency)
+        self._signin_session = build_session(settings, timeout, pool_size=pool)
+        self._local = threading.local()
+        self._graph_sessions: list[requests.Session] = []
+
+    def graph_session(self) -> requests.Session:
+        """This thread's Graph session."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = build_session(self.settings, self.timeout)
+            self._local.session = session
+            with self._lock:
+                self._graph_sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close every connection this connector opened."""
+        with self._lock:
+            sessions, self._graph_sessions = self._graph_sessions, []
+        for session in sessions:
+            session.close()
+        self._signin_session.close()
+
+    def __enter__(self) -> GraphConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def scope(self) -> str:
@@ -228,7 +262,7 @@ class GraphConnector:
                     client_credential=self._credential(),
                     authority=f"{self.settings.authority_host}/{tenant_id}",
                     token_cache=self.token_cache,
-                    http_client=build_session(self.settings, self.timeout),
+                    http_client=self._signin_session,
                     instance_discovery=False,
                 )
                 self._apps[tenant_id] = app
@@ -351,7 +385,7 @@ class GraphClient:
         self.connector = connector
         self.tenant_id = tenant_id
         self.stats = RequestStats()
-        self._session = build_session(connector.settings, connector.timeout)
+        self._session = connector.graph_session()
         self._token: str | None = None
         base = connector.settings.graph_url.rstrip("/")
         self._base = base
@@ -359,7 +393,7 @@ class GraphClient:
         self._origin = f"{parts.scheme}://{parts.netloc}"
 
     def close(self) -> None:
-        self._session.close()
+        """Nothing to release: the connection stays in the thread's pool for the next tenant."""
 
     def __enter__(self) -> GraphClient:
         return self

@@ -352,6 +352,7 @@ def sync_tenants(
                 on_result(result, done, total)
         if not chosen:
             return results
+        own_connector = connector is None
         connector = connector or GraphConnector(settings)
         refresh_if_stale(store, settings)
         product_names = load_product_names(store)
@@ -363,9 +364,13 @@ def sync_tenants(
                             free_skus=free_skus, trigger=trigger)
                 for integration in chosen
             ]
-            for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                if on_result:
-                    on_result(result, len(results), total)
+            try:
+                for future in as_completed(futures):
+                    result = future.result()
+                    results.append(result)
+                    if on_result:
+                        on_result(result, len(results), total)
+            finally:
+                if own_connector:
+                    connector.close()
         return results
