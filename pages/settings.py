@@ -49,6 +49,20 @@ def _notify(key: str, kind: str, message: str) -> None:
     st.session_state[key] = (kind, message)
 
 
+def _attempt(key: str, action: Callable[[], str], failure: str = "{exc}") -> bool:
+    """Run a callback's action: its success message, or its error (and nothing changed),
+    is left for the rerun to show; cached reads are cleared either way."""
+    try:
+        message = action()
+    except _ACTION_ERRORS as exc:
+        _notify(key, "error", failure.format(exc=exc))
+        return False
+    finally:
+        ui.clear_caches()
+    _notify(key, "success", message)
+    return True
+
+
 def _show_notice(key: str) -> None:
     """Show (once) the outcome a callback left in the session state."""
     notice = st.session_state.pop(key, None)
@@ -104,22 +118,17 @@ def _connect_form(may_manage: bool) -> None:
 def _discover() -> None:
     """Callback: partner discovery (``GET /contracts``), new tenants recorded as unmatched
     (or matched at once when an organization has exactly their name)."""
-    try:
+    def discover() -> str:
         ctx = ui.context()
         found = discover_tenants(ctx.settings)
         added = add_discovered_tenants(ctx.store, found)
-    except _ACTION_ERRORS as exc:
-        _notify(_MATCH_NOTICE, "error", f"Discovery failed: {exc}")
-        return
-    finally:
-        ui.clear_caches()
-    unmatched = sum(1 for _, state in added if state == "unmatched")
-    matched = len(added) - unmatched
-    known = len(found) - len(added)
-    _notify(_MATCH_NOTICE, "success",
-            f"Discovered {ui.plural(len(found), 'customer tenant')}: {unmatched} new unmatched, "
-            f"{matched} new matched by exact organization name, {known} already known.")
-    st.session_state["match_filter"] = "Unmatched" if unmatched or not matched else "Matched"
+        unmatched = sum(1 for _, state in added if state == "unmatched")
+        matched = len(added) - unmatched
+        st.session_state["match_filter"] = "Unmatched" if unmatched or not matched else "Matched"
+        return (f"Discovered {ui.plural(len(found), 'customer tenant')}: {unmatched} new unmatched, "
+                f"{matched} new matched by exact organization name, {len(found) - len(added)} already known.")
+
+    _attempt(_MATCH_NOTICE, discover, "Discovery failed: {exc}")
 
 
 def _names(table: pd.DataFrame) -> str:
@@ -236,14 +245,11 @@ def _discover_and_match(viewer: Viewer) -> None:
 
 def _update(tenant_id: str, label: str, **changes: Any) -> None:
     """Callback: change one tenant's sync settings, then show the outcome on the rerun."""
-    try:
+    def update() -> str:
         integration = update_integration(ui.context().store, tenant_id, **changes)
-    except (StoreError, ValueError) as exc:
-        _notify(_NOTICE, "error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    _notify(_NOTICE, "success", f"{integration.organization or tenant_id}: {label}")
+        return f"{integration.organization or tenant_id}: {label}"
+
+    _attempt(_NOTICE, update)
 
 
 def _save(tenant_id: str) -> None:
@@ -344,17 +350,14 @@ def _disconnect(tenants: pd.DataFrame) -> None:
         _notify(_DISCONNECT_NOTICE, "error",
                 f"Type “{words[0]}” to confirm. Nothing was disconnected.")
         return
-    try:
+    def disconnect() -> str:
         report = disconnect_tenant(ui.context().store, str(tenant_id), mode)  # type: ignore[arg-type]
-    except _ACTION_ERRORS as exc:
-        _notify(_DISCONNECT_NOTICE, "error", f"{exc}. Nothing was changed.")
-        return
-    finally:
-        ui.clear_caches()
-    state["disconnect_tenant"] = None
-    state["disconnect_mode"] = None
-    state["disconnect_confirm"] = ""
-    _notify(_DISCONNECT_NOTICE, "success", _report_line(report, f"{words[0]} ({tenant_id})"))
+        return _report_line(report, f"{words[0]} ({tenant_id})")
+
+    if _attempt(_DISCONNECT_NOTICE, disconnect, "{exc}. Nothing was changed."):
+        state["disconnect_tenant"] = None
+        state["disconnect_mode"] = None
+        state["disconnect_confirm"] = ""
 
 
 def _tenant_label(tenants: pd.DataFrame) -> Callable[[str], str]:
@@ -399,33 +402,28 @@ def _disconnect_section(viewer: Viewer) -> None:
 
 def _add_user() -> None:
     state = st.session_state
-    try:
-        add_app_user(ui.context().store, str(state.get("new_user_email") or ""),
-                     str(state.get("new_user_name") or "").strip() or None,
-                     str(state.get("new_user_role") or "Read-only"))
-    except _ACTION_ERRORS as exc:
-        _notify(_USERS_NOTICE, "error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    _notify(_USERS_NOTICE, "success",
-            f"Saved {str(state.get('new_user_email')).strip().lower()} as {state.get('new_user_role')}.")
-    state["new_user_email"] = ""
-    state["new_user_name"] = ""
+    email = str(state.get("new_user_email") or "")
+    role = str(state.get("new_user_role") or "Read-only")
+
+    def add() -> str:
+        add_app_user(ui.context().store, email, str(state.get("new_user_name") or "").strip() or None, role)
+        return f"Saved {email.strip().lower()} as {role}."
+
+    if _attempt(_USERS_NOTICE, add):
+        state["new_user_email"] = ""
+        state["new_user_name"] = ""
 
 
 def _add_group() -> None:
     state = st.session_state
     name = str(state.get("new_group_name") or "")
-    try:
+
+    def add() -> str:
         add_group(ui.context().store, name)
-    except _ACTION_ERRORS as exc:
-        _notify(_USERS_NOTICE, "error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    _notify(_USERS_NOTICE, "success", f"Group {' '.join(name.split())} saved.")
-    state["new_group_name"] = ""
+        return f"Group {' '.join(name.split())} saved."
+
+    if _attempt(_USERS_NOTICE, add):
+        state["new_group_name"] = ""
 
 
 def _save_members(group_names: dict[int, str]) -> None:
@@ -435,15 +433,12 @@ def _save_members(group_names: dict[int, str]) -> None:
         _notify(_USERS_NOTICE, "error", "Choose a group first.")
         return
     members = [int(u) for u in state.get(f"members_of_{group_id}") or []]
-    try:
+
+    def save() -> str:
         set_group_members(ui.context().store, int(group_id), members)
-    except _ACTION_ERRORS as exc:
-        _notify(_USERS_NOTICE, "error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    _notify(_USERS_NOTICE, "success",
-            f"{group_names.get(int(group_id), 'The group')} has {ui.plural(len(members), 'member')} now.")
+        return f"{group_names.get(int(group_id), 'The group')} has {ui.plural(len(members), 'member')} now."
+
+    _attempt(_USERS_NOTICE, save)
 
 
 def _users_and_groups(viewer: Viewer) -> None:
