@@ -171,31 +171,17 @@ def _all_organizations(db: str) -> list[str]:
     return [name for _, name in list_organizations(_store(db))]
 
 
-@st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _licenses(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
-              who: ViewerKey) -> pd.DataFrame:
-    return reports.licenses(_store(db), organizations=list(organizations), search=search,
-                            include_free=include_free, viewer=_as_viewer(who))
+#: The functions of :mod:`o365lic.reports` that take the same license filters; cached by
+#: name and plain arguments.
+_FILTERED_READS = frozenset({"licenses", "totals", "organization_summary", "license_assets"})
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _totals(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
-            who: ViewerKey) -> dict[str, float]:
-    return reports.totals(_store(db), organizations=list(organizations), search=search,
-                          include_free=include_free, viewer=_as_viewer(who))
-
-
-@st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _organization_summary(db: str, organizations: tuple[str, ...], search: str,
-                          include_free: bool, who: ViewerKey) -> pd.DataFrame:
-    return reports.organization_summary(_store(db), organizations=list(organizations),
-                                        search=search, include_free=include_free, viewer=_as_viewer(who))
-
-
-@st.cache_data(ttl=READ_TTL, show_spinner=False)
-def _license_assets(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
-                    who: ViewerKey) -> pd.DataFrame:
-    return reports.license_assets(_store(db), organizations=list(organizations), search=search,
+def _filtered(read: str, db: str, organizations: tuple[str, ...], search: str, include_free: bool,
+              who: ViewerKey) -> Any:
+    if read not in _FILTERED_READS:
+        raise ValueError(f"not a filtered license read: {read}")
+    return getattr(reports, read)(_store(db), organizations=list(organizations), search=search,
                                   include_free=include_free, viewer=_as_viewer(who))
 
 
@@ -223,7 +209,7 @@ def _sync_log(db: str, limit: int, organization: str | None, outcome: str | None
 @st.cache_data(ttl=READ_TTL, show_spinner=False, max_entries=64)
 def _csv_bytes(db: str, organizations: tuple[str, ...], search: str, include_free: bool,
                who: ViewerKey) -> bytes:
-    return licenses_csv(_licenses(db, organizations, search, include_free, who)).encode("utf-8")
+    return licenses_csv(_filtered("licenses", db, organizations, search, include_free, who)).encode("utf-8")
 
 
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
@@ -241,9 +227,9 @@ def _viewer_for(db: str, email: str, name: str | None) -> Viewer:
     return viewer_for(_store(db), email, name)
 
 
-_CACHED: tuple[Any, ...] = (_organization_names, _all_organizations, _licenses, _totals, _organization_summary,
-                            _license_assets, _license_contacts, _integrations, _tenant_matches, _sync_log,
-                            _csv_bytes, _app_users, _groups, _viewer_for)
+_CACHED: tuple[Any, ...] = (_organization_names, _all_organizations, _filtered, _license_contacts,
+                            _integrations, _tenant_matches, _sync_log, _csv_bytes, _app_users, _groups,
+                            _viewer_for)
 
 
 def _key(organizations: Sequence[str] | None) -> tuple[str, ...]:
@@ -263,27 +249,29 @@ def all_organizations() -> list[str]:
 def licenses(organizations: Sequence[str] | None = None, search: str = "",
              include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
     """The filtered licenses ``viewer`` may see (``reports.licenses``)."""
-    return _licenses(context().db, _key(organizations), search.strip(), include_free, _viewer_key(viewer))
+    return _filtered("licenses", context().db, _key(organizations), search.strip(), include_free,
+                     _viewer_key(viewer))
 
 
 def totals(organizations: Sequence[str] | None = None, search: str = "",
            include_free: bool = False, *, viewer: Viewer) -> dict[str, float]:
     """Active, Consumed, Unused, Over-assigned and utilisation of the filtered licenses ``viewer`` may see."""
-    return _totals(context().db, _key(organizations), search.strip(), include_free, _viewer_key(viewer))
+    return _filtered("totals", context().db, _key(organizations), search.strip(), include_free,
+                     _viewer_key(viewer))
 
 
 def organization_summary(organizations: Sequence[str] | None = None, search: str = "",
                          include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
     """Per organization sums of the filtered licenses ``viewer`` may see, by Active."""
-    return _organization_summary(context().db, _key(organizations), search.strip(), include_free,
-                                 _viewer_key(viewer))
+    return _filtered("organization_summary", context().db, _key(organizations), search.strip(),
+                     include_free, _viewer_key(viewer))
 
 
 def license_assets(organizations: Sequence[str] | None = None, search: str = "",
                    include_free: bool = False, *, viewer: Viewer) -> pd.DataFrame:
     """Synced flag, notes and security settings of the license assets ``viewer`` may see."""
-    return _license_assets(context().db, _key(organizations), search.strip(), include_free,
-                           _viewer_key(viewer))
+    return _filtered("license_assets", context().db, _key(organizations), search.strip(),
+                     include_free, _viewer_key(viewer))
 
 
 def license_contacts(asset_id: int) -> pd.DataFrame:
