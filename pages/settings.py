@@ -1,7 +1,9 @@
-"""Settings: connect, discover and match tenants; sync settings per tenant; disconnect; users & groups."""
+"""Settings: connect, discover and match tenants; sync settings per tenant; free SKUs; disconnect;
+users & groups."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -11,6 +13,8 @@ from o365lic import ui
 from o365lic.graph import GraphError
 from o365lic.store import (
     DISCONNECT_LABELS,
+    free_sku_list,
+    save_free_skus,
     ROLES,
     DisconnectReport,
     StoreError,
@@ -31,7 +35,7 @@ from o365lic.tenants import connect_tenant, discover_tenants
 
 NEW_ORGANIZATION = "Create a new organization"
 MATCH_FILTERS = ["Unmatched", "Matched", "Ignored"]
-TABS = ["Tenants", "Sync settings", "Disconnect", "Users & groups"]
+TABS = ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups"]
 DEFAULT_INTERVAL_MINUTES = 60
 
 _NOTICE = "settings_notice"
@@ -39,6 +43,8 @@ _CONNECT_NOTICE = "connect_notice"
 _MATCH_NOTICE = "match_notice"
 _DISCONNECT_NOTICE = "disconnect_notice"
 _USERS_NOTICE = "users_notice"
+_FREE_NOTICE = "free_skus_notice"
+_FREE_TEXT = "free_skus_text"
 _MATCH_VERSION = "match_table_version"
 #: The errors an action can raise with a message for the user (IntegrationError and
 #: SecurityError are ValueErrors; GraphError is Microsoft saying no).
@@ -492,6 +498,42 @@ def _users_and_groups(viewer: Viewer) -> None:
 # --------------------------------------------------------------------------- page
 
 
+# --------------------------------------------------------------------------- free SKUs
+
+
+def _save_free_skus(reset: bool) -> None:
+    """Callback of Save / Reset: the list is replaced and every license re-flagged at once."""
+    state = st.session_state
+
+    def save() -> str:
+        store = ui.context().store
+        parts = None if reset else [p for p in re.split(r"[\s,;]+", str(state.get(_FREE_TEXT) or "")) if p]
+        changed = save_free_skus(store, parts)
+        state[_FREE_TEXT] = "\n".join(free_sku_list(store))
+        what = "Back to the default list" if reset else "Free SKUs saved"
+        return f"{what}: {ui.plural(changed, 'license')} re-flagged."
+
+    _attempt(_FREE_NOTICE, save)
+
+
+def _free_skus_section(viewer: Viewer) -> None:
+    st.subheader("Free SKUs")
+    st.caption(
+        "Free, viral and trial SKUs are left out of totals and charts unless \"Include free SKUs\" is "
+        "on. One SKU part number per line (e.g. FLOW_FREE). A SKU with 10,000 or more units, or "
+        "whose subscriptions are all trials, counts as free whatever the list says.")
+    may_manage = ui.allowed(viewer, "manage_integrations")
+    if not may_manage:
+        st.caption(ui.not_allowed(viewer, "manage_integrations"))
+    _show_notice(_FREE_NOTICE)
+    if _FREE_TEXT not in st.session_state:
+        st.session_state[_FREE_TEXT] = "\n".join(free_sku_list(ui.context().store))
+    st.text_area("Free SKU part numbers", key=_FREE_TEXT, height=220, disabled=not may_manage)
+    save, reset = st.columns(2)
+    save.button("Save free SKUs", on_click=_save_free_skus, args=(False,), disabled=not may_manage)
+    reset.button("Reset to the default list", on_click=_save_free_skus, args=(True,), disabled=not may_manage)
+
+
 def _current_settings() -> None:
     settings = ui.context().settings
     with st.expander("Current connection settings"):
@@ -512,12 +554,14 @@ def render() -> None:
     """Draw the Settings page."""
     viewer = ui.viewer()  # signed-out: the sign-in screen, and the run stops
     st.title("Settings")
-    tenants, sync_settings, disconnect, users = st.tabs(TABS)
+    tenants, sync_settings, free_skus, disconnect, users = st.tabs(TABS)
     with tenants:
         _connect_form(ui.allowed(viewer, "manage_integrations"))
         _discover_and_match(viewer)
     with sync_settings:
         _tenant_settings(viewer)
+    with free_skus:
+        _free_skus_section(viewer)
     with disconnect:
         _disconnect_section(viewer)
     with users:

@@ -54,3 +54,45 @@ def test_after_disconnect_keeping_data_the_fields_are_editable(synced: Store, si
     asset_id = synced.scalar("SELECT asset_id FROM office365_licenses WHERE tenant_id = ? LIMIT 1", [tenant])
     update_asset(synced, asset_id, active=1234)
     assert synced.scalar("SELECT active FROM flexible_assets WHERE id = ?", [asset_id]) == 1234
+
+
+def test_the_free_sku_list_is_editable_and_applies_at_once_and_on_resync(
+    synced: Store, sim: Simulator, db_path
+) -> None:
+    from o365lic import reports
+    from o365lic.licenses import DEFAULT_FREE_SKUS
+    from o365lic.store import free_sku_list, save_free_skus
+
+    def free_parts() -> dict[str, set[bool]]:
+        flags: dict[str, set[bool]] = {}
+        for part, free in synced.rows("SELECT sku_part_number, is_free FROM office365_licenses"):
+            flags.setdefault(part, set()).add(free)
+        return flags
+
+    assert set(free_sku_list(synced)) == set(DEFAULT_FREE_SKUS)
+    paid_before = reports.totals(synced)["active"]
+    changed = save_free_skus(synced, ["visioclient", " TEAMS_EXPLORATORY "])
+    assert changed > 0
+    flags = free_parts()
+    assert flags["VISIOCLIENT"] == {True} and flags["TEAMS_EXPLORATORY"] == {True}
+    if "FLOW_FREE" in flags:  # off the list, but 10,000 units: still free
+        assert flags["FLOW_FREE"] == {True}
+    visio_active = synced.scalar("SELECT coalesce(sum(active), 0) FROM office365_licenses "
+                                 "WHERE sku_part_number = 'VISIOCLIENT'")
+    assert reports.totals(synced)["active"] == paid_before - visio_active
+    sync_tenants(synced, settings_for(sim, db_path))  # the sync uses the edited list too
+    assert free_parts()["VISIOCLIENT"] == {True}
+    save_free_skus(synced, None)  # back to the default list
+    assert set(free_sku_list(synced)) == set(DEFAULT_FREE_SKUS)
+    assert free_parts()["VISIOCLIENT"] == {False}
+    assert reports.totals(synced)["active"] == paid_before
+
+
+def test_a_bad_part_number_changes_nothing(synced: Store) -> None:
+    from o365lic.store import free_sku_list, save_free_skus
+
+    before = synced.rows("SELECT id, is_free FROM flexible_assets ORDER BY id")
+    with pytest.raises(ValueError, match="not a SKU part number"):
+        save_free_skus(synced, ["VISIOCLIENT", "DROP TABLE; --"])
+    assert synced.rows("SELECT id, is_free FROM flexible_assets ORDER BY id") == before
+    assert "VISIOCLIENT" not in free_sku_list(synced)

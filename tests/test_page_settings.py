@@ -1,4 +1,4 @@
-"""The Settings page: connect and match tenants, the Licenses setting, pause and resume."""
+"""The Settings page: connect and match tenants, the Licenses setting, pause and resume, free SKUs."""
 
 from __future__ import annotations
 
@@ -45,9 +45,10 @@ def _connect(at: AppTest, tenant: str, organization: str | None = None, new_name
 
 def test_renders_with_the_demo_tenants(app_db: Path) -> None:
     at = open_page(PAGE)
-    assert [t.label for t in at.tabs] == ["Tenants", "Sync settings", "Disconnect", "Users & groups"]
+    assert [t.label for t in at.tabs] == ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups"]
     assert [s.value for s in at.subheader] == ["Connect a tenant", "Discover & match tenants",
-                                               "Sync settings per tenant", "Disconnect a tenant", "Users & groups"]
+                                               "Sync settings per tenant", "Free SKUs", "Disconnect a tenant",
+                                               "Users & groups"]
     assert at.text_input(key="connect_tenant_input").label == "Tenant ID or domain"
     _, store = runtime(app_db)
     for integration in list_integrations(store):
@@ -451,3 +452,33 @@ def test_read_only_viewer_cannot_change_settings(app_db: Path, monkeypatch) -> N
     assert "Your role (Read-only) cannot connect, match or disconnect tenants" in captions
     assert "Your role (Read-only) cannot manage users and groups." in captions
     assert not [t for t in at.text_input if t.key == "new_user_email"]
+
+
+def test_free_sku_list_is_edited_and_reset(app_db: Path) -> None:
+    from o365lic import reports
+    from o365lic.licenses import DEFAULT_FREE_SKUS
+    from o365lic.store import free_sku_list
+
+    store = synced(app_db)
+    paid = reports.totals(store)["active"]
+    at = open_page(PAGE)
+    box = at.text_area(key="free_skus_text")
+    assert set(box.value.split()) == set(DEFAULT_FREE_SKUS)
+    box.set_value(box.value + "\nexchangestandard, not a sku!").run()
+    at.button[[b.label for b in at.button].index("Save free SKUs")].click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "not a SKU part number" in at.error[0].value
+    assert set(free_sku_list(store)) == set(DEFAULT_FREE_SKUS)  # nothing saved
+    at.text_area(key="free_skus_text").set_value("FLOW_FREE\nexchangestandard").run()
+    at.button[[b.label for b in at.button].index("Save free SKUs")].click().run()
+    assert len(at.success) == 1 and "re-flagged" in at.success[0].value
+    assert free_sku_list(store) == ["EXCHANGESTANDARD", "FLOW_FREE"]
+    exchange = store.scalar("SELECT sum(active) FROM office365_licenses WHERE sku_part_number = 'EXCHANGESTANDARD'")
+    teams = store.scalar("SELECT coalesce(sum(active), 0) FROM office365_licenses "
+                         "WHERE sku_part_number = 'TEAMS_EXPLORATORY'")
+    assert exchange > 0
+    assert reports.totals(store)["active"] == paid - exchange + teams
+    at.button[[b.label for b in at.button].index("Reset to the default list")].click().run()
+    assert set(free_sku_list(store)) == set(DEFAULT_FREE_SKUS)
+    assert set(at.text_area(key="free_skus_text").value.split()) == set(DEFAULT_FREE_SKUS)
+    assert reports.totals(store)["active"] == paid

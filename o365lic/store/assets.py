@@ -9,12 +9,13 @@ security settings survive re-syncs.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
+import re
+from typing import Iterable, Mapping, Sequence
 
 import duckdb
 import pandas as pd
 
-from o365lic.licenses import LicenseRecord
+from o365lic.licenses import DEFAULT_FREE_SKUS, FREE_SKU_UNIT_THRESHOLD, LicenseRecord
 from o365lic.store.database import Store
 from o365lic.store.records import SubscriptionRecord, TenantInfo
 from o365lic.store.schema import LICENSE_TYPE_FIELDS, LICENSE_TYPE_NAME
@@ -24,9 +25,11 @@ __all__ = [
     "SYNCED_ASSET_FIELDS",
     "apply_tenant_sync",
     "ensure_license_type",
+    "free_sku_list",
     "load_free_skus",
     "load_product_names",
     "product_names_loaded_at",
+    "save_free_skus",
     "save_product_names",
     "update_asset",
     "update_asset_field",
@@ -40,6 +43,9 @@ SYNCED_ASSET_FIELDS: frozenset[str] = frozenset({
     "is_free", "free_reason",
 })
 _EDITABLE_ASSET_FIELDS = SYNCED_ASSET_FIELDS | {"notes"}
+
+
+_PART_NUMBER = re.compile(r"^[A-Z0-9_\-]{2,100}$")
 
 
 class LockedError(PermissionError):
@@ -153,6 +159,46 @@ def load_free_skus(store: Store) -> set[str] | None:
     if not store.scalar("SELECT count(*) FROM app_state WHERE key = 'free_skus_edited'"):
         return None
     return {str(r[0]) for r in store.rows("SELECT sku_part_number FROM free_skus")}
+
+
+def free_sku_list(store: Store) -> list[str]:
+    """The SKU part numbers counted as free: the edited list, else the default one."""
+    edited = load_free_skus(store)
+    return sorted(DEFAULT_FREE_SKUS if edited is None else edited, key=str.upper)
+
+
+def save_free_skus(store: Store, part_numbers: Iterable[str] | None) -> int:
+    """Replace the free-SKU list (None: back to the default list) and re-flag every license
+    asset at once; returns how many assets changed. SKUs with 10,000+ units and all-trial
+    SKUs stay flagged whatever the list says."""
+    chosen = None if part_numbers is None else sorted(
+        {p.strip().upper() for p in part_numbers if p and p.strip()})
+    if chosen is not None and any(not _PART_NUMBER.match(p) for p in chosen):
+        bad = next(p for p in chosen if not _PART_NUMBER.match(p))
+        raise ValueError(f"{bad!r} is not a SKU part number (letters, digits, _ and - only)")
+    listed = sorted(DEFAULT_FREE_SKUS) if chosen is None else chosen
+    with store.transaction() as con:
+        con.execute("DELETE FROM free_skus")
+        con.execute("DELETE FROM app_state WHERE key = 'free_skus_edited'")
+        if chosen is not None:
+            con.executemany("INSERT INTO free_skus (sku_part_number) VALUES (?)", [[p] for p in chosen])
+            con.execute("INSERT INTO app_state (key, value) VALUES ('free_skus_edited', 'yes')")
+        before = con.execute("SELECT id, free_reason FROM flexible_assets WHERE sku_id IS NOT NULL").fetchall()
+        con.execute(
+            f"""
+            UPDATE flexible_assets SET free_reason = CASE
+                WHEN upper(trim(sku_part_number)) IN (SELECT unnest(?::VARCHAR[])) THEN 'free SKU'
+                WHEN coalesce(enabled_units, 0) + coalesce(warning_units, 0) + coalesce(suspended_units, 0)
+                     + coalesce(locked_out_units, 0) >= {FREE_SKU_UNIT_THRESHOLD} THEN '10,000+ units'
+                WHEN free_reason = 'trial' THEN 'trial'
+                ELSE NULL END
+            WHERE sku_id IS NOT NULL
+            """,
+            [[p.upper() for p in listed]],
+        )
+        con.execute("UPDATE flexible_assets SET is_free = free_reason IS NOT NULL WHERE sku_id IS NOT NULL")
+        after = dict(con.execute("SELECT id, free_reason FROM flexible_assets WHERE sku_id IS NOT NULL").fetchall())
+    return sum(1 for asset_id, reason in before if after.get(asset_id) != reason)
 
 
 _CONTACT_FIELDS = (
