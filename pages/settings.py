@@ -269,12 +269,21 @@ def _set_paused(tenant_id: str, paused: bool) -> None:
     _update(tenant_id, "paused" if paused else "resumed", paused=paused)
 
 
-def _tenant_settings(viewer: Viewer) -> None:
-    st.subheader("Sync settings per tenant")
+def _managed_section(title: str, viewer: Viewer, notice: str, about: str | None = None) -> bool:
+    """A section's heading, what it is about, why its controls are disabled (if they are) and
+    the outcome of its last action; True when ``viewer`` may manage integrations."""
+    st.subheader(title)
+    if about:
+        st.caption(about)
     may_manage = ui.allowed(viewer, "manage_integrations")
     if not may_manage:
         st.caption(ui.not_allowed(viewer, "manage_integrations"))
-    _show_notice(_NOTICE)
+    _show_notice(notice)
+    return may_manage
+
+
+def _tenant_settings(viewer: Viewer) -> None:
+    may_manage = _managed_section("Sync settings per tenant", viewer, _NOTICE)
     table = ui.integrations(match_state="matched")
     if table.empty:
         st.info("No tenant is connected and matched yet.")
@@ -376,11 +385,7 @@ def _tenant_label(tenants: pd.DataFrame) -> Callable[[str], str]:
 
 
 def _disconnect_section(viewer: Viewer) -> None:
-    st.subheader("Disconnect a tenant")
-    may_manage = ui.allowed(viewer, "manage_integrations")
-    if not may_manage:
-        st.caption(ui.not_allowed(viewer, "manage_integrations"))
-    _show_notice(_DISCONNECT_NOTICE)
+    may_manage = _managed_section("Disconnect a tenant", viewer, _DISCONNECT_NOTICE)
     tenants = pd.concat([ui.tenant_matches(s) for s in ("matched", "unmatched", "ignored")], ignore_index=True)
     if tenants.empty:
         st.info("No tenant is connected.")
@@ -517,15 +522,11 @@ def _save_free_skus(reset: bool) -> None:
 
 
 def _free_skus_section(viewer: Viewer) -> None:
-    st.subheader("Free SKUs")
-    st.caption(
+    may_manage = _managed_section(
+        "Free SKUs", viewer, _FREE_NOTICE,
         "Free, viral and trial SKUs are left out of totals and charts unless \"Include free SKUs\" is "
         "on. One SKU part number per line (e.g. FLOW_FREE). A SKU with 10,000 or more units, or "
         "whose subscriptions are all trials, counts as free whatever the list says.")
-    may_manage = ui.allowed(viewer, "manage_integrations")
-    if not may_manage:
-        st.caption(ui.not_allowed(viewer, "manage_integrations"))
-    _show_notice(_FREE_NOTICE)
     if _FREE_TEXT not in st.session_state:
         st.session_state[_FREE_TEXT] = "\n".join(free_sku_list(ui.context().store))
     st.text_area("Free SKU part numbers", key=_FREE_TEXT, height=220, disabled=not may_manage)
