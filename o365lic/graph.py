@@ -323,10 +323,6 @@ class GraphConnector:
         """A Graph client for one tenant."""
         return GraphClient(self, tenant_id)
 
-    def resolve_tenant_id(self, tenant: str) -> str:
-        """The tenant GUID for a GUID or verified domain; see :func:`resolve_tenant_id`."""
-        return resolve_tenant_id(self.settings, tenant, timeout=self.timeout)
-
 
 def resolve_tenant_id(settings: Settings, tenant: str, *, timeout: tuple[float, float] = (10.0, 30.0)) -> str:
     """The tenant GUID for a tenant id or verified domain, checked with the sign-in service.

@@ -23,7 +23,6 @@ from o365lic.store import (
 )
 
 __all__ = [
-    "LicenseFilter",
     "app_users_table",
     "integrations_table",
     "license_assets",
@@ -37,44 +36,28 @@ __all__ = [
 ]
 
 
-class LicenseFilter:
-    """Which licenses a view shows: organizations, a search text, free SKUs or not, and
-    only the assets the viewer may see (restricted assets stay hidden from outsiders)."""
-
-    def __init__(
-        self,
-        organizations: Sequence[str] | None = None,
-        search: str | None = None,
-        include_free: bool = False,
-        viewer: Viewer = LOCAL_ADMINISTRATOR,
-    ) -> None:
-        self.organizations = [o for o in organizations or [] if o]
-        self.search = (search or "").strip()
-        self.include_free = include_free
-        self.viewer = viewer
-
-    def where(self) -> tuple[str, list[Any]]:
-        """A SQL condition on the ``office365_licenses`` view and its parameters."""
-        visible, params = visibility_clause(self.viewer)
-        clauses = [visible]
-        if self.organizations:
-            clauses.append(f"organization IN ({', '.join('?' * len(self.organizations))})")
-            params.extend(self.organizations)
-        if self.search:
-            clauses.append(
-                "(contains(lower(organization), lower(?)) OR contains(lower(coalesce(license_name, '')), lower(?)) "
-                "OR contains(lower(coalesce(sku_part_number, '')), lower(?)))"
-            )
-            params.extend([self.search] * 3)
-        if not self.include_free:
-            clauses.append("NOT is_free")
-        return " AND ".join(clauses), params
-
-
 def _filter(
     organizations: Sequence[str] | None, search: str | None, include_free: bool, viewer: Viewer
 ) -> tuple[str, list[Any]]:
-    return LicenseFilter(organizations, search, include_free, viewer).where()
+    """A SQL condition on the ``office365_licenses`` view and its parameters: organizations, a
+    search text, free SKUs or not, and only the assets the viewer may see (restricted assets
+    stay hidden from outsiders)."""
+    visible, params = visibility_clause(viewer)
+    clauses = [visible]
+    chosen = [o for o in organizations or [] if o]
+    if chosen:
+        clauses.append(f"organization IN ({', '.join('?' * len(chosen))})")
+        params.extend(chosen)
+    text = (search or "").strip()
+    if text:
+        clauses.append(
+            "(contains(lower(organization), lower(?)) OR contains(lower(coalesce(license_name, '')), lower(?)) "
+            "OR contains(lower(coalesce(sku_part_number, '')), lower(?)))"
+        )
+        params.extend([text] * 3)
+    if not include_free:
+        clauses.append("NOT is_free")
+    return " AND ".join(clauses), params
 
 
 def licenses(
