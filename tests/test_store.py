@@ -49,7 +49,7 @@ def test_reopening_does_not_migrate_twice(db_path: Path) -> None:
     Store(db_path).rows("SELECT 1")
     con = duckdb.connect(str(db_path))
     try:
-        assert con.execute("SELECT count(*) FROM schema_version").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         con.close()
 

@@ -276,8 +276,59 @@ CREATE TABLE schema_version (
 );
 """
 
-#: Migrations in order; migration N brings the schema from version N-1 to N.
-_MIGRATIONS: tuple[str, ...] = (_V1,)
+# Version 1 was edited after it first shipped: a database made by the first release claims
+# version 1 but lacks the columns and tables below. Version 2 adds whatever is missing, so that
+# either shape of version 1 arrives at the same schema. From here on migrations are append-only:
+# a shipped migration is never edited; a change is a new migration at the end.
+_V2 = """
+ALTER TABLE integrations ADD COLUMN IF NOT EXISTS match_state VARCHAR DEFAULT 'matched';
+UPDATE integrations SET match_state = 'matched' WHERE match_state IS NULL;
+ALTER TABLE integrations ADD COLUMN IF NOT EXISTS verified_domains VARCHAR[];
+ALTER TABLE integrations ADD COLUMN IF NOT EXISTS discovered BOOLEAN DEFAULT FALSE;
+UPDATE integrations SET discovered = FALSE WHERE discovered IS NULL;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS proxy_addresses VARCHAR[];
+ALTER TABLE flexible_assets ADD COLUMN IF NOT EXISTS notes VARCHAR;
+ALTER TABLE staging_users ADD COLUMN IF NOT EXISTS proxy_addresses VARCHAR[];
+CREATE SEQUENCE IF NOT EXISTS app_users_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS app_groups_id_seq START 1;
+CREATE TABLE IF NOT EXISTS app_users (
+    id INTEGER PRIMARY KEY DEFAULT nextval('app_users_id_seq'),
+    email VARCHAR NOT NULL,
+    display_name VARCHAR,
+    role VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS app_groups (
+    id INTEGER PRIMARY KEY DEFAULT nextval('app_groups_id_seq'),
+    name VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS app_group_members (
+    group_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flexible_asset_groups (
+    flexible_asset_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL
+);
+"""
+
+# Version 3: the audit log of what people change (who, when, what). It names its target in
+# words and keeps no foreign keys, so an entry outlives the data it describes.
+_V3 = """
+CREATE SEQUENCE audit_log_id_seq START 1;
+CREATE TABLE audit_log (
+    id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_id_seq'),
+    happened_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    target VARCHAR,
+    detail VARCHAR
+);
+"""
+
+#: Migrations in order; migration N brings the schema from version N-1 to N. Append only.
+_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -1,0 +1,62 @@
+"""The audit log: who changed what, and when.
+
+Entries name their target in words (a tenant id, an organization's name) and hold no foreign
+keys, so they outlive the data they describe: deleting an integration's data keeps its log.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from o365lic.store.database import Store
+from o365lic.text import clean_name
+
+__all__ = ["AuditAction", "record_audit", "audit_log"]
+
+AuditAction = Literal[
+    "connect",
+    "match",
+    "disconnect (keep data)",
+    "disconnect (delete data)",
+    "pause",
+    "resume",
+    "interval",
+    "sync settings",
+    "free-SKU list",
+    "security settings",
+    "role",
+    "group",
+    "prices",
+    "alert settings",
+]
+
+
+def record_audit(
+    target: Store | duckdb.DuckDBPyConnection,
+    actor: str,
+    action: AuditAction,
+    subject: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one entry; pass the open connection of a transaction to log inside it."""
+    params = [clean_name(actor) or "unknown", action, clean_name(subject) or None,
+              clean_name(detail, 1000) or None]
+    sql = "INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)"
+    if isinstance(target, Store):
+        with target.transaction() as con:
+            con.execute(sql, params)
+    else:
+        target.execute(sql, params)
+
+
+def audit_log(store: Store, limit: int = 500) -> pd.DataFrame:
+    """The newest entries first: When, Who, Action, Target, Detail."""
+    return store.df(
+        "SELECT happened_at AS \"When\", actor AS \"Who\", action AS \"Action\", "
+        "target AS \"Target\", detail AS \"Detail\" FROM audit_log "
+        "ORDER BY happened_at DESC, id DESC LIMIT ?",
+        [int(limit)],
+    )
