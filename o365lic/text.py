@@ -6,10 +6,14 @@ whitespace become one space, and a name is capped at :data:`MAX_NAME_LENGTH` cha
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import unicodedata
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
-__all__ = ["MAX_NAME_LENGTH", "clean_name"]
+__all__ = ["MAX_NAME_LENGTH", "clean_name", "secret_forms", "scrub_secrets"]
 
 #: The longest organization, tenant, license or person name that is kept.
 MAX_NAME_LENGTH = 256
@@ -31,3 +35,26 @@ def clean_name(text: object, max_length: int = MAX_NAME_LENGTH) -> str:
     )
     value = _SPACE.sub(" ", value).strip()
     return value[:max_length].rstrip()
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret can appear in a message: plain, URL-encoded, JSON-escaped, base64."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(secret),
+             json.dumps(secret)[1:-1]}
+    raw = secret.encode()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        text = encode(raw).decode()
+        forms |= {text, text.rstrip("=")}
+    forms |= {f.lower() for f in list(forms) if "%" in f}
+    return {f for f in forms if len(f) >= 4}
+
+
+def scrub_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """The text with every form of every secret replaced by ``***``."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            forms |= secret_forms(secret)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
