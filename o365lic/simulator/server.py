@@ -11,20 +11,22 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
-from .catalog import PRODUCT_NAMES_PATH
 from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, CertificateRegistry, TokenStore
+from .catalog import PRODUCT_NAMES_PATH
 from .certs import create_tls_files
 from .counters import RequestCounters
 from .endpoints import Dispatcher, Request, Response
 from .faults import ANY_TENANT, Fault, FaultBook
-from .model import SimulatedTenant, find_tenant, generate_partner_tenant, generate_tenants
+from .generator import default_clock, generate_partner_tenant, generate_tenants
+from .model import SimulatedTenant, find_tenant
 
-__all__ = ["Simulator", "start_simulator", "serve_forever"]
+__all__ = ["Simulator", "serve_forever", "start_simulator"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
         """The ``Server`` header value."""
         return self.server_version
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Per-request logging is off (debug level only)."""
         logger.debug("%s - " + format, self.address_string(), *args)
 
@@ -152,7 +154,7 @@ class _TlsServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Connection-level errors are expected (clients time out, drop); log at debug only."""
-        logger.debug("connection error from %s", client_address, exc_info=True)
+        logger.debug("connection error from %s", client_address)
 
     def close_connections(self) -> None:
         """Shut down every open keep-alive connection."""
@@ -181,13 +183,16 @@ class Simulator:
         latency_ms: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: datetime | None = None,
     ) -> None:
+        #: "Now" of the generated data (renewal dates are relative to it).
+        self.clock: datetime = clock or default_clock()
         self.client_id: str = DEMO_CLIENT_ID
         self.client_secret: str = DEMO_CLIENT_SECRET
         self.latency_ms: int = latency_ms
         self.lock = threading.RLock()
         self.tenants: dict[str, SimulatedTenant] = {t.tenant_id: t for t in tenants}
-        self.partner_tenant: SimulatedTenant = partner or generate_partner_tenant(seed)
+        self.partner_tenant: SimulatedTenant = partner or generate_partner_tenant(seed, self.clock)
         self.faults = FaultBook()
         self.counters = RequestCounters()
         self.tokens = TokenStore()
@@ -304,7 +309,7 @@ class Simulator:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
 
-    def __enter__(self) -> Simulator:
+    def __enter__(self) -> Self:
         """Start (if needed) and return the simulator."""
         return self.start()
 
@@ -343,10 +348,6 @@ class Simulator:
         """Disarm the faults of one tenant, or all faults."""
         self.faults.clear(None if tenant_id is None else self._tenant_key(tenant_id))
 
-    def pending_faults(self, tenant_id: str | None = None) -> list[Fault]:
-        """Faults still armed (``times`` = remaining), for one tenant or all."""
-        return self.faults.pending(None if tenant_id is None else self._tenant_key(tenant_id))
-
     def request_count(self, tenant_id: str | None = None, path: str | None = None) -> int:
         """Graph requests received, by tenant (of the token) and exact path such as ``/users``."""
         return self.counters.graph(None if tenant_id is None else self._tenant_key(tenant_id), path)
@@ -355,9 +356,13 @@ class Simulator:
         """Token requests received, by tenant."""
         return self.counters.token(None if tenant_id is None else self._tenant_key(tenant_id))
 
-    def reset_counters(self) -> None:
-        """Set all request counters to zero."""
-        self.counters.reset()
+    def grant_permissions(self, tenant_id: str, permissions: set[str] | frozenset[str]) -> None:
+        """Set the Graph application permissions admin-consented in a tenant (GUID or domain)."""
+        with self.lock:
+            tenant = self.find_tenant(tenant_id)
+            if tenant is None:
+                raise KeyError(tenant_id)
+            tenant.granted_permissions = frozenset(permissions)
 
     def register_certificate(self, public_cert_pem: bytes) -> str:
         """Register an app certificate for client assertions; returns its SHA-1 thumbprint (hex)."""
@@ -375,11 +380,17 @@ def start_simulator(
     latency_ms: int = 0,
     port: int = 0,
     host: str = "127.0.0.1",
+    clock: datetime | None = None,
 ) -> Simulator:
-    """Generate ``tenants`` customer tenants and start serving them over HTTPS on loopback."""
+    """Generate ``tenants`` customer tenants and start serving them over HTTPS on loopback.
+
+    ``clock`` is "now" of the generated data (default: today, midnight UTC).
+    """
+    clock = clock or default_clock()
     simulator = Simulator(
-        generate_tenants(tenants, seed=seed, users_per_tenant=users_per_tenant),
-        partner=generate_partner_tenant(seed),
+        generate_tenants(tenants, seed=seed, users_per_tenant=users_per_tenant, clock=clock),
+        partner=generate_partner_tenant(seed, clock),
+        clock=clock,
         seed=seed,
         latency_ms=latency_ms,
         host=host,
