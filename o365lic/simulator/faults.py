@@ -18,6 +18,7 @@ FaultKind = Literal[
     "malformed",  # 200 with a body that is not JSON
     "truncated",  # 200, full Content-Length, half the body, connection closed
     "signin_failure",  # token endpoint answers 401 invalid_client
+    "echo",  # 400 whose message repeats the request as received (URL-encoded form, query)
 ]
 
 #: Which endpoint family a request belongs to.

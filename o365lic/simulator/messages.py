@@ -75,6 +75,10 @@ def apply_fault(fault: Fault, request: Request, surface: Surface, effect: Respon
             response.headers.extend(retry_headers)
         response.delay_s = fault.delay_s
         return response
+    if fault.kind == "echo":
+        sent = request.body.decode("utf-8", "replace") or request.target
+        error_code = "invalid_request" if surface == "token" else "Request_BadRequest"
+        return error(400, error_code, f"The request could not be understood: {sent}", request)
     if fault.kind == "bad_gateway":
         return Response(502, MALFORMED_BODY, "text/html; charset=utf-8", list(retry_headers), fault.delay_s)
     if fault.kind == "slow":
