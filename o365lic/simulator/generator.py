@@ -15,7 +15,6 @@ tenant id, and trials next to a tenant-wide (``appliesTo: Company``) SKU.
 from __future__ import annotations
 
 import random
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,54 +29,26 @@ from .model import (
     SimulatedUser,
     SubscriptionStatus,
 )
+from .people import (
+    COUNTRIES,
+    NAMESPACE,
+    PARTNER_NAME,
+    company_name,
+    generate_users,
+    iso_id,
+    slug,
+)
 
 __all__ = ["default_clock", "generate_partner_tenant", "generate_tenants", "tenant_id_for"]
 
 _Scenario = Literal["normal", "warning", "suspended", "over_assigned", "unused", "locked_out", "trials", "partner"]
 
-_NAMESPACE = uuid.UUID("6f1b3a52-7c1e-4d8e-9a53-0365c0ffee65")
 
 
 def default_clock() -> datetime:
     """Today at midnight UTC: the default clock (the same all day, so generation repeats)."""
     return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
-
-# --------------------------------------------------------------------------- names
-
-_COMPANY_NAMES: tuple[str, ...] = (
-    "Contoso", "Fabrikam", "Northwind Traders", "Tailspin Toys", "Woodgrove Bank", "Adventure Works",
-    "Litware", "Proseware", "Wide World Importers", "Alpine Ski House", "Coho Winery", "Fourth Coffee",
-    "Lamna Healthcare", "Relecloud", "Trey Research", "Margie's Travel", "Blue Yonder Airlines",
-    "City Power & Light", "Graphic Design Institute", "Humongous Insurance", "Lucerne Publishing",
-    "Nod Publishers", "Southridge Video", "Tailwind Traders", "VanArsdel", "Wingtip Toys",
-    "Bellows College", "Best For You Organics", "Consolidated Messenger", "Fincher Architects",
-    "First Up Consultants", "Munson's Pickles and Preserves", "School of Fine Art", "The Phone Company",
-)
-_PARTNER_NAME = "A. Datum Corporation"
-
-_GIVEN_NAMES: tuple[str, ...] = (
-    "Adele", "Alex", "Allan", "Ana", "Ben", "Carlos", "Chen", "Christie", "Debra", "Diego", "Emily",
-    "Enrico", "Fatima", "Gerhart", "Grady", "Hana", "Henrietta", "Isaiah", "Ivan", "Johanna", "Joni",
-    "Kenji", "Lee", "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Noah", "Olga", "Patti", "Pradeep",
-    "Priya", "Raul", "Rosa", "Sakura", "Samir", "Sofia", "Tomas", "Valentina", "Wei", "Yara", "Zoe",
-)
-_SURNAMES: tuple[str, ...] = (
-    "Vance", "Wilber", "Deyoung", "Bowen", "Gonzalez", "Lambert", "Lee", "Cline", "Berg", "Zrinski",
-    "Moody", "Kovacs", "Haddad", "Ito", "Tanaka", "Nakamura", "Sokolova", "Petrov", "Holloway",
-    "Bowers", "Wilson", "Marquez", "Rossi", "Bianchi", "Muller", "Schneider", "Okafor", "Mensah",
-    "Nguyen", "Tran", "Singh", "Patel", "Kumar", "Silva", "Costa", "Jensen", "Larsen", "Dubois",
-    "Moreau", "Garcia", "Lopez", "Novak", "Horvat", "Byrne", "Murphy", "Kowalski", "Yilmaz",
-)
-_DEPARTMENTS: tuple[str, ...] = (
-    "Sales", "Marketing", "Finance", "Operations", "Engineering", "Human Resources", "Legal", "IT",
-    "Customer Service", "Research",
-)
-_JOB_TITLES: tuple[str, ...] = (
-    "Manager", "Specialist", "Analyst", "Coordinator", "Director", "Consultant", "Associate",
-    "Administrator", "Engineer", "Assistant",
-)
-_COUNTRIES: tuple[str, ...] = ("US", "US", "US", "GB", "CA", "DE", "NL", "AU", "FR", "IE")
 
 _SCENARIOS: dict[int, _Scenario] = {
     0: "warning",
@@ -91,62 +62,7 @@ _SCENARIOS: dict[int, _Scenario] = {
 
 def tenant_id_for(seed: int, index: int) -> str:
     """The deterministic tenant GUID of generated tenant ``index`` for ``seed``."""
-    return str(uuid.uuid5(_NAMESPACE, f"tenant:{seed}:{index}"))
-
-
-def _company_name(index: int) -> str:
-    base = _COMPANY_NAMES[index % len(_COMPANY_NAMES)]
-    round_ = index // len(_COMPANY_NAMES)
-    return base if round_ == 0 else f"{base} {round_ + 1}"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower()) or "tenant"
-
-
-def _ascii_part(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _iso_id(namespace_key: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, namespace_key))
-
-
-# --------------------------------------------------------------------------- users
-
-
-def _generate_users(
-    rng: random.Random, tenant_id: str, count: int, domain: str, country: str
-) -> list[SimulatedUser]:
-    users: list[SimulatedUser] = []
-    taken: set[str] = set()
-    for i in range(count):
-        given = rng.choice(_GIVEN_NAMES)
-        surname = rng.choice(_SURNAMES)
-        local = f"{_ascii_part(given)}.{_ascii_part(surname)}"
-        candidate, n = local, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{local}{n}"
-        taken.add(candidate)
-        upn = f"{candidate}@{domain}"
-        enabled = rng.random() >= 0.08
-        users.append(
-            SimulatedUser(
-                id=_iso_id(f"user:{tenant_id}:{i}"),
-                display_name=f"{given} {surname}",
-                user_principal_name=upn,
-                mail=upn if enabled or rng.random() < 0.5 else None,
-                account_enabled=enabled,
-                sku_ids=[],
-                given_name=given,
-                surname=surname,
-                job_title=f"{rng.choice(_DEPARTMENTS[:5])} {rng.choice(_JOB_TITLES)}",
-                department=rng.choice(_DEPARTMENTS),
-                usage_location=country,
-            )
-        )
-    return users
+    return str(uuid.uuid5(NAMESPACE, f"tenant:{seed}:{index}"))
 
 
 # --------------------------------------------------------------------------- SKUs
@@ -335,10 +251,10 @@ def _subscriptions_for(
     rng: random.Random, tenant_id: str, sku: SimulatedSku, plan: _SkuPlan, clock: datetime
 ) -> list[SimulatedSubscription]:
     def sub_id(n: int) -> str:
-        return _iso_id(f"subscription:{tenant_id}:{sku.sku_id}:{n}")
+        return iso_id(f"subscription:{tenant_id}:{sku.sku_id}:{n}")
 
     def commerce_id(n: int) -> str:
-        return _iso_id(f"commerce:{tenant_id}:{sku.sku_id}:{n}")
+        return iso_id(f"commerce:{tenant_id}:{sku.sku_id}:{n}")
 
     created = clock - timedelta(days=rng.randint(60, 1400), minutes=rng.randint(0, 1439))
     renewal = clock + timedelta(days=rng.randint(*(plan.renewal_days or (15, 365))))
@@ -409,15 +325,17 @@ def _build_tenant(
 ) -> SimulatedTenant:
     clock = clock or default_clock()
     rng = random.Random(f"o365lic-simulator:{seed}:{key}")
-    slug = _slug(name)
-    country = rng.choice(_COUNTRIES)
+    domain_part = slug(name)
+    country = rng.choice(COUNTRIES)
     use_custom = rng.random() < 0.5 if custom_domain is None else custom_domain
-    domains = [f"{slug}.com", f"{slug}.onmicrosoft.com"] if use_custom else [f"{slug}.onmicrosoft.com"]
+    domains = [f"{domain_part}.onmicrosoft.com"]
+    if use_custom:
+        domains.insert(0, f"{domain_part}.com")
     if users_per_tenant is None:
         count = rng.randint(6, 12) if scenario == "partner" else rng.randint(15, 150)
     else:
         count = max(0, int(users_per_tenant))
-    users = _generate_users(rng, tenant_id, count, domains[0], country)
+    users = generate_users(rng, tenant_id, count, domains[0], country)
     suite = _choose_suite(rng, scenario, count)
     plans = _plan_skus(rng, scenario, suite)
     skus = _assign_and_price(rng, scenario, plans, users)
@@ -434,7 +352,7 @@ def _build_tenant(
         consented=True,
         country_letter_code=country,
         created=clock - timedelta(days=rng.randint(1500, 4000), seconds=rng.randint(0, 86399)),
-        account_id=_iso_id(f"billing-account:{tenant_id}") if scenario == "locked_out" else None,
+        account_id=iso_id(f"billing-account:{tenant_id}") if scenario == "locked_out" else None,
     )
 
 
@@ -456,7 +374,7 @@ def generate_tenants(
                 seed,
                 f"tenant:{index}",
                 tenant_id_for(seed, index),
-                _company_name(index),
+                company_name(index),
                 scenario,
                 users_per_tenant,
                 custom_domain=(index % 2 == 1) if index < 6 else None,
@@ -468,6 +386,6 @@ def generate_tenants(
 
 def generate_partner_tenant(seed: int = 365, clock: datetime | None = None) -> SimulatedTenant:
     """Generate the MSP's own (partner) tenant for ``seed``."""
-    tenant_id = str(uuid.uuid5(_NAMESPACE, f"partner:{seed}"))
-    return _build_tenant(seed, "partner", tenant_id, _PARTNER_NAME, "partner", None, custom_domain=False,
+    tenant_id = str(uuid.uuid5(NAMESPACE, f"partner:{seed}"))
+    return _build_tenant(seed, "partner", tenant_id, PARTNER_NAME, "partner", None, custom_domain=False,
                          clock=clock)
