@@ -328,3 +328,12 @@ def test_a_bundle_whose_ca_file_is_gone_is_removed_at_exit(sim: Simulator, tmp_p
     temp.mkdir()
     subprocess.run([sys.executable, "-c", script, str(ca)], check=True, env={**os.environ, "TMPDIR": str(temp)})
     assert not list(temp.glob("o365lic-ca-*.pem"))
+
+
+@pytest.mark.parametrize("kind", ["server_error", "bad_gateway"])
+def test_500_and_a_502_html_page_from_graph_are_retried(sim: Simulator, settings, kind: str) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault(kind, path="/organization", times=2, retry_after=None))
+    with fast_connector(settings).client(tenant) as client:
+        assert client.get("/organization")["value"][0]["id"] == tenant
+    assert client.stats.retries == 2
