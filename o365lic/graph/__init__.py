@@ -7,6 +7,8 @@ one retry policy, ``tls`` the sessions and CA bundle, ``signin`` the :class:`Gra
 
 from __future__ import annotations
 
+from o365lic.config import MAX_RETRY_AFTER_S
+
 from .client import GraphClient, RequestStats
 from .errors import (
     GraphError,
@@ -31,6 +33,7 @@ from .signin import GraphConnector
 from .tls import build_session
 
 __all__ = [
+    "MAX_RETRY_AFTER_S",
     "RETRY_STATUSES",
     "GraphClient",
     "GraphConnector",
