@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 __all__ = [
-    "ConfigError",
     "DEFAULT_AUTHORITY_HOST",
     "DEFAULT_DB",
     "DEFAULT_GRAPH_URL",
     "DEFAULT_PRODUCT_NAMES_URL",
+    "DEFAULT_TIMEOUT",
+    "MAX_ATTEMPTS",
+    "MAX_BACKOFF_S",
+    "MAX_RETRY_AFTER_S",
+    "ConfigError",
     "Settings",
     "load_settings",
 ]
@@ -28,6 +32,16 @@ DEFAULT_DB = "data/o365lic.duckdb"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_CONCURRENCY = 16
+#: (connect, read) timeout in seconds of every request to Microsoft sign-in and Graph.
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
+#: Attempts of one sign-in or Graph call (the first try included) on 429, 5xx or a broken answer.
+MAX_ATTEMPTS = 5
+#: Longest back-off between attempts when Microsoft sends no Retry-After, in seconds.
+MAX_BACKOFF_S = 30.0
+#: Longest wait o365lic honours from a Retry-After header, in seconds. Graph can ask for
+#: 300 s; waiting that long per attempt would hold a sync for many minutes, so the wait is
+#: cut to this cap and the cut is logged and named in the error if the call still fails.
+MAX_RETRY_AFTER_S = 120.0
 #: Microsoft's "Product names and service plan identifiers for licensing" CSV.
 DEFAULT_PRODUCT_NAMES_URL = (
     "https://download.microsoft.com/download/e/3/e/e3e9faf2-f28b-490a-9ada-c6089a1fc5b0/"

@@ -101,9 +101,8 @@ def test_a_429_storm_gives_up_after_bounded_attempts(sim: Simulator, settings) -
     tenant = _first_tenant(sim)
     sim.add_fault(tenant, Fault("throttle", path="/organization", times=None, retry_after=0.05))
     connector = fast_connector(settings)
-    with connector.client(tenant) as client:
-        with pytest.raises(GraphError) as caught:
-            client.get("/organization")
+    with connector.client(tenant) as client, pytest.raises(GraphError) as caught:
+        client.get("/organization")
     assert caught.value.status == 429 and caught.value.code == "TooManyRequests"
     assert "GET /organization" in str(caught.value)
     assert client.stats.requests == connector.max_attempts
@@ -121,9 +120,8 @@ def test_a_bad_body_once_is_retried(sim: Simulator, settings, kind: str) -> None
 def test_a_body_that_stays_malformed_fails_clearly(sim: Simulator, settings) -> None:
     tenant = _first_tenant(sim)
     sim.add_fault(tenant, Fault("malformed", path="/subscribedSkus", times=None))
-    with fast_connector(settings).client(tenant) as client:
-        with pytest.raises(GraphError, match="MalformedResponse"):
-            client.get_all("/subscribedSkus")
+    with fast_connector(settings).client(tenant) as client, pytest.raises(GraphError, match="MalformedResponse"):
+        client.get_all("/subscribedSkus")
 
 
 def test_a_slow_answer_times_out_and_is_retried(sim: Simulator, settings) -> None:
@@ -135,9 +133,8 @@ def test_a_slow_answer_times_out_and_is_retried(sim: Simulator, settings) -> Non
 
 
 def test_graph_errors_carry_code_and_message(sim: Simulator, settings) -> None:
-    with GraphConnector(settings).client(_first_tenant(sim)) as client:
-        with pytest.raises(GraphError) as caught:
-            client.get("/users", {"$top": "1000"})
+    with GraphConnector(settings).client(_first_tenant(sim)) as client, pytest.raises(GraphError) as caught:
+        client.get("/users", {"$top": "1000"})
     assert caught.value.status == 400
     assert caught.value.code == "Request_UnsupportedQuery"
     assert "Invalid page size" in caught.value.message
@@ -205,3 +202,138 @@ def test_next_links_naming_another_host_are_rebased_onto_the_graph_url(own_simul
     with GraphConnector(settings).client(big.tenant_id) as client:
         pages = list(client.iter_pages("/users", {"$select": "id", "$top": "100"}))
     assert [len(p) for p in pages] == [100, 50]
+
+
+# --------------------------------------------------------------------------- issue 7: support ids, caps, errors
+
+
+class _Sleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_every_request_sends_a_fresh_client_request_id_kept_in_the_error(sim: Simulator, settings) -> None:
+    with GraphConnector(settings).client(_first_tenant(sim)) as client:
+        errors = []
+        for _ in range(2):
+            with pytest.raises(GraphError) as caught:
+                client.get("/users", {"$top": "1000"})
+            errors.append(caught.value)
+    first, second = errors
+    assert first.client_request_id and second.client_request_id
+    assert first.client_request_id != second.client_request_id
+    assert str(uuid.UUID(first.client_request_id)) == first.client_request_id
+    assert first.request_id and first.date
+    text = str(first)
+    assert f"request-id {first.request_id}" in text
+    assert f"client-request-id {first.client_request_id}" in text
+    assert f"date {first.date}" in text
+
+
+def test_retry_after_above_the_cap_is_cut_and_the_error_says_so(sim: Simulator, settings, caplog) -> None:
+    from o365lic.config import MAX_RETRY_AFTER_S
+    from o365lic.graph import RetryPolicy, ThrottledError
+
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("throttle", path="/organization", times=None, retry_after=300))
+    sleeps = _Sleeps()
+    connector = GraphConnector(settings, retry=RetryPolicy(max_attempts=3, sleep=sleeps))
+    with caplog.at_level("WARNING", logger="o365lic.graph"), connector.client(tenant) as client, pytest.raises(ThrottledError) as caught:
+        client.get("/organization")
+    assert MAX_RETRY_AFTER_S == 120.0
+    assert sleeps.waits == [120.0, 120.0]
+    assert "asked to wait 300 s" in str(caught.value) and "at most 120 s" in str(caught.value)
+    assert "asked to wait 300 s" in caplog.text
+
+
+def test_retry_after_below_the_cap_is_honoured_exactly(sim: Simulator, settings) -> None:
+    from o365lic.graph import RetryPolicy
+
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault("throttle", path="/organization", times=1, retry_after=90))
+    sleeps = _Sleeps()
+    with GraphConnector(settings, retry=RetryPolicy(sleep=sleeps)).client(tenant) as client:
+        assert client.get("/organization")["value"]
+    assert sleeps.waits == [90.0]
+
+
+@pytest.mark.parametrize(
+    ("status", "name"),
+    [(429, "ThrottledError"), (500, "ServiceUnavailableError"), (503, "ServiceUnavailableError"),
+     (403, "PermissionDeniedError"), (404, "NotFoundError"), (400, "GraphError")],
+)
+def test_statuses_map_to_error_classes(status: int, name: str) -> None:
+    from o365lic.graph.errors import error_class, kind_of_status
+
+    assert error_class("graph", kind_of_status(status)).__name__ == name
+    assert issubclass(error_class("sign-in", kind_of_status(status)), SignInError)
+
+
+def test_error_messages_never_carry_a_registered_secret() -> None:
+    from urllib.parse import quote_plus
+
+    from o365lic.graph import register_secret
+
+    secret = "pq+rs/tu=vw+xyz/Q~1=="
+    register_secret(secret)
+    error = GraphError(f"echo: client_secret={quote_plus(secret)}&raw={secret}", tenant_id="t", call="GET /x")
+    assert secret not in str(error) and quote_plus(secret) not in str(error)
+    assert secret not in error.message and "***" in error.message
+
+
+def test_ca_bundle_files_do_not_accumulate(sim: Simulator, settings, tmp_path, monkeypatch) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    from o365lic.graph import tls
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tls, "_bundles", {})
+    for _ in range(2):
+        with GraphConnector(settings).client(_first_tenant(sim)) as client:
+            assert client.get("/organization")["value"]
+        tls._bundles.clear()  # as a new process would start
+    script = (
+        "import sys; from pathlib import Path; from o365lic.config import Settings; "
+        "from o365lic.graph import build_session; "
+        "build_session(Settings(ca_bundle=Path(sys.argv[1])))"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", script, str(sim.ca_file)], check=True,
+                       env={**__import__("os").environ, "TMPDIR": str(tmp_path)})
+    bundles = list(tmp_path.glob("o365lic-ca-*.pem"))
+    assert len(bundles) == 1
+    assert not list(tmp_path.glob(".o365lic-ca-*"))  # no half-written leftovers
+
+
+def test_a_bundle_whose_ca_file_is_gone_is_removed_at_exit(sim: Simulator, tmp_path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    ca = tmp_path / "ca" / "private-ca.pem"
+    ca.parent.mkdir()
+    shutil.copy(sim.ca_file, ca)
+    script = (
+        "import sys; from pathlib import Path; from o365lic.config import Settings; "
+        "from o365lic.graph import build_session; "
+        "build_session(Settings(ca_bundle=Path(sys.argv[1]))); Path(sys.argv[1]).unlink()"
+    )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    subprocess.run([sys.executable, "-c", script, str(ca)], check=True, env={**os.environ, "TMPDIR": str(temp)})
+    assert not list(temp.glob("o365lic-ca-*.pem"))
+
+
+@pytest.mark.parametrize("kind", ["server_error", "bad_gateway"])
+def test_500_and_a_502_html_page_from_graph_are_retried(sim: Simulator, settings, kind: str) -> None:
+    tenant = _first_tenant(sim)
+    sim.add_fault(tenant, Fault(kind, path="/organization", times=2, retry_after=None))
+    with fast_connector(settings).client(tenant) as client:
+        assert client.get("/organization")["value"][0]["id"] == tenant
+    assert client.stats.retries == 2

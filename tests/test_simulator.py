@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from o365lic.simulator import (
+    DEFAULT_GRANTED,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     SKU_CATALOG,
@@ -549,3 +550,85 @@ def test_stop_frees_port_and_removes_files() -> None:
     assert not os.path.exists(ca_file)
     with pytest.raises(OSError):
         socket.create_connection((host, int(port)), timeout=1).close()
+
+
+# --------------------------------------------------------------------------- untidy tenants, clock, Entra ids
+
+
+def test_untidy_tenants_are_served_as_microsoft_sends_them(sim: Simulator, session: requests.Session) -> None:
+    statuses: set[str] = set()
+    company, mixed, deleted, other_account = [], [], [], []
+    for tenant in sim.tenants.values():
+        token = access_token(session, sim, tenant.tenant_id)
+        skus = graph_get(session, sim, token, "/subscribedSkus").json()["value"]
+        for sku in skus:
+            statuses.add(sku["capabilityStatus"])
+            units = sku["prepaidUnits"]
+            if sku["appliesTo"] == "Company":
+                company.append(sku)
+            if units["enabled"] > 0 and (units["suspended"] > 0 or units["lockedOut"] > 0):
+                mixed.append(sku)
+            if sku["capabilityStatus"] == "Deleted":
+                deleted.append(sku)
+            if sku["accountId"] != tenant.tenant_id:
+                other_account.append(sku)
+        subs = graph_get(session, sim, token, "/directory/subscriptions").json()["value"]
+        statuses |= {s["status"] for s in subs}
+    assert statuses == {"Enabled", "Warning", "Suspended", "LockedOut", "Deleted"}  # PascalCase, exactly
+    assert company and all(s["consumedUnits"] == 0 and s["prepaidUnits"]["enabled"] >= 1000 for s in company)
+    assert all(p["appliesTo"] == "Company" for s in company for p in s["servicePlans"])
+    assert mixed and deleted and other_account
+
+
+def test_renewals_are_relative_to_the_clock() -> None:
+    from datetime import UTC, datetime
+
+    clock = datetime(2031, 5, 17, tzinfo=UTC)
+    tenants = generate_tenants(6, seed=365, clock=clock)
+    assert tenants == generate_tenants(6, seed=365, clock=clock)
+    days = [
+        (sub.next_lifecycle - clock).days
+        for tenant in tenants for sub in tenant.subscriptions
+        if sub.next_lifecycle is not None and sub.status != "Deleted"
+    ]
+    assert any(0 <= d <= 30 for d in days)
+    assert any(31 <= d <= 90 for d in days)
+    assert any(d > 90 for d in days)
+    subs = [s for t in tenants for s in t.subscriptions]
+    assert any(s.status == "Warning" and 0 <= (s.next_lifecycle - clock).days <= 30 for s in subs)
+    assert any(s.status == "Suspended" for s in subs)
+    assert any(s.is_trial and 0 <= (s.next_lifecycle - clock).days <= 30 for s in subs)
+    later = generate_tenants(6, seed=365, clock=datetime(2032, 5, 17, tzinfo=UTC))
+    assert later[0].subscriptions[0].next_lifecycle != tenants[0].subscriptions[0].next_lifecycle
+
+
+def test_entra_errors_put_support_ids_on_lines_of_their_own(sim: Simulator, session: requests.Session) -> None:
+    response = token_post(session, sim, first_tenant(sim).tenant_id, client_secret="wrong")
+    lines = response.json()["error_description"].split("\r\n")
+    assert lines[0].startswith("AADSTS7000215:")
+    assert [line.split(":", 1)[0] for line in lines[1:]] == ["Trace ID", "Correlation ID", "Timestamp"]
+
+
+@pytest.mark.parametrize("retry_after", [2, 0.5])
+def test_token_endpoint_can_throttle_with_retry_after(sim: Simulator, session: requests.Session,
+                                                      retry_after: float) -> None:
+    tenant = first_tenant(sim).tenant_id
+    sim.add_fault(tenant, Fault("throttle", path="/oauth2/v2.0/token", times=1, retry_after=retry_after))
+    throttled = token_post(session, sim, tenant)
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == f"{retry_after:g}"
+    assert throttled.json()["error"] == "temporarily_unavailable"
+    assert token_post(session, sim, tenant).status_code == 200
+
+
+def test_a_tenant_without_a_permission_gets_403_but_a_token(sim: Simulator, session: requests.Session) -> None:
+    tenant = first_tenant(sim)
+    sim.grant_permissions(tenant.tenant_id, {"User.Read.All"})
+    try:
+        token = access_token(session, sim, tenant.tenant_id)
+        error = assert_graph_error(graph_get(session, sim, token, "/organization"), 403,
+                                   "Authorization_RequestDenied")
+        assert error["message"] == "Insufficient privileges to complete the operation."
+        assert graph_get(session, sim, token, "/users").status_code == 200
+    finally:
+        sim.grant_permissions(tenant.tenant_id, set(DEFAULT_GRANTED))

@@ -10,31 +10,32 @@ from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .catalog import SKU_CATALOG, CatalogSku
 from .certs import make_client_certificate
 from .faults import Fault, FaultKind
+from .generator import generate_partner_tenant, generate_tenants
 from .model import (
     SimulatedSku,
     SimulatedSubscription,
     SimulatedTenant,
     SimulatedUser,
-    generate_partner_tenant,
-    generate_tenants,
 )
+from .permissions import DEFAULT_GRANTED
 from .server import Simulator, serve_forever, start_simulator
 
 __all__ = [
-    "Simulator",
-    "start_simulator",
-    "serve_forever",
-    "Fault",
-    "FaultKind",
-    "SimulatedTenant",
-    "SimulatedSku",
-    "SimulatedUser",
-    "SimulatedSubscription",
-    "generate_tenants",
-    "generate_partner_tenant",
-    "make_client_certificate",
-    "CatalogSku",
+    "DEFAULT_GRANTED",
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
     "SKU_CATALOG",
+    "CatalogSku",
+    "Fault",
+    "FaultKind",
+    "SimulatedSku",
+    "SimulatedSubscription",
+    "SimulatedTenant",
+    "SimulatedUser",
+    "Simulator",
+    "generate_partner_tenant",
+    "generate_tenants",
+    "make_client_certificate",
+    "serve_forever",
+    "start_simulator",
 ]

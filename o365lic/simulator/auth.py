@@ -23,12 +23,12 @@ __all__ = [
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
     "TOKEN_LIFETIME_S",
-    "TokenState",
-    "IssuedToken",
-    "TokenStore",
-    "ClientAssertionError",
-    "CertificateRegistry",
     "AudienceCheck",
+    "CertificateRegistry",
+    "ClientAssertionError",
+    "IssuedToken",
+    "TokenState",
+    "TokenStore",
 ]
 
 #: Client (application) id of the multi-tenant demo app registration consented in every tenant.
@@ -125,7 +125,7 @@ class CertificateRegistry:
         cert = x509.load_pem_x509_certificate(public_cert_pem)
         key = cert.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
-            raise ValueError("Only RSA certificates are supported for client assertions.")
+            raise TypeError("Only RSA certificates are supported for client assertions.")
         sha1, sha256 = certificate_thumbprints(public_cert_pem)
         with self._lock:
             self._keys[sha1] = key

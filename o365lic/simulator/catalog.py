@@ -11,15 +11,15 @@ from typing import Literal
 
 __all__ = [
     "PRODUCT_NAMES_PATH",
-    "product_names_csv",
-    "SkuRole",
+    "SKU_CATALOG",
     "CatalogServicePlan",
     "CatalogSku",
-    "SKU_CATALOG",
+    "SkuRole",
     "catalog_entry",
+    "product_names_csv",
 ]
 
-SkuRole = Literal["suite", "addon", "free"]
+SkuRole = Literal["suite", "addon", "free", "company"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,10 @@ _ENTRIES: tuple[CatalogSku, ...] = (
         _plans(_ENTRA_P1, _INTUNE, ("RMS_S_PREMIUM", "6c57d4b6-3b23-47a5-9bc9-69f17b4947b3"),
                ("MFA_PREMIUM", "8a256a2b-b617-496d-b51b-e76466e88db0"), _EXCHANGE_FOUNDATION),
     ),
+    CatalogSku(  # appliesTo "Company": tenant-wide, never assigned to a user
+        "47794cd0-f0e5-45c5-9033-2eb6b5fc84e0", "MCOPSTNC", "Communications Credits", "company",
+        _plans(("MCOPSTNC", "505e180f-f7e0-4b65-91d4-00d670bbd18c")),
+    ),
     CatalogSku(
         "710779e8-3d4a-4c88-adb9-386c958d1fdf", "TEAMS_EXPLORATORY", "Microsoft Teams Exploratory", "free",
         _plans(_TEAMS, _EXCHANGE_P1, _SP_STANDARD, _OFFICE_WEB, _PLANNER, _FORMS_E1),
@@ -148,8 +152,8 @@ def product_names_csv() -> bytes:
     """The catalog in the shape of Microsoft's licensing reference CSV ("Product names and
     service plan identifiers for licensing"): UTF-8 with a BOM, one row per service plan,
     with the stray and non-breaking spaces the real file has."""
-    lines = ["Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,"
-             "Service_Plans_Included_Friendly_Names"]
+    lines = [("Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,"
+             "Service_Plans_Included_Friendly_Names")]
     for index, sku in enumerate(SKU_CATALOG.values()):
         name = sku.display_name.replace(" ", "\u00a0", 1) if index % 3 == 0 else sku.display_name + " "
         for plan in sku.service_plans or (CatalogServicePlan("00000000-0000-0000-0000-000000000000", "NONE"),):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["TlsFiles", "create_tls_files", "make_client_certificate", "certificate_thumbprints"]
+__all__ = ["TlsFiles", "certificate_thumbprints", "create_tls_files", "make_client_certificate"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
 
 def create_tls_files(directory: str | os.PathLike[str], hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
     """Create a CA and a server certificate for ``hosts`` (IPs and DNS names) in ``directory``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     not_before, not_after = now - timedelta(days=1), now + timedelta(days=7)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -111,7 +111,7 @@ def create_tls_files(directory: str | os.PathLike[str], hosts: tuple[str, ...] =
 
 def make_client_certificate(common_name: str = "o365lic demo app", days: int = 30) -> tuple[bytes, bytes]:
     """Create a self-signed RSA 2048 app certificate; returns ``(private_key_pem, certificate_pem)``."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = _name(common_name)
     cert = (

@@ -42,9 +42,3 @@ class RequestCounters:
             if tenant_id is None:
                 return sum(self._token.values())
             return self._token.get(tenant_id.lower(), 0)
-
-    def reset(self) -> None:
-        """Set every counter back to zero."""
-        with self._lock:
-            self._graph.clear()
-            self._token.clear()

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FaultKind", "Surface", "Fault", "FaultBook", "ANY_TENANT", "TOKEN_PATH"]
+__all__ = ["ANY_TENANT", "TOKEN_PATH", "Fault", "FaultBook", "FaultKind", "Surface"]
 
 FaultKind = Literal[
     "throttle",  # 429 TooManyRequests, Retry-After
     "unavailable",  # 503 ServiceUnavailable, Retry-After
     "gateway_timeout",  # 504 GatewayTimeout
+    "server_error",  # 500 InternalServerError, Retry-After
+    "bad_gateway",  # 502 with an HTML page (a proxy in front of Microsoft), Retry-After
     "slow",  # sleep delay_s, then answer normally
     "malformed",  # 200 with a body that is not JSON
     "truncated",  # 200, full Content-Length, half the body, connection closed
     "signin_failure",  # token endpoint answers 401 invalid_client
+    "echo",  # 400 whose message repeats the request as received (URL-encoded form, query)
 ]
 
 #: Which endpoint family a request belongs to.
@@ -93,16 +96,6 @@ class FaultBook:
                 self._faults.clear()
             else:
                 self._faults.pop(tenant_key.lower(), None)
-
-    def pending(self, tenant_key: str | None = None) -> list[Fault]:
-        """Armed faults (with their remaining ``times``) of one tenant key, or all."""
-        with self._lock:
-            keys = list(self._faults) if tenant_key is None else [tenant_key.lower()]
-            return [
-                replace(armed.fault, times=armed.remaining)
-                for key in keys
-                for armed in self._faults.get(key, [])
-            ]
 
     def take(self, tenant_id: str | None, surface: Surface, path: str) -> Fault | None:
         """Consume and return the first fault matching the request, or None."""

@@ -1,44 +1,36 @@
-"""Simulated tenants: mutable dataclasses and their deterministic generation.
+"""Simulated tenants: the mutable dataclasses a test or the generator (``generator.py``) fills in.
 
-Everything here is pure: no I/O, no clock, no global random state. The same ``seed`` always
-yields the same tenant ids, names, domains, SKUs, subscriptions and users; tenant ``i`` does
-not depend on how many tenants are generated.
+Status values are PascalCase exactly as Microsoft sends them (``Enabled``, ``Warning``,
+``Suspended``, ``LockedOut``, ``Deleted``).
 """
 
 from __future__ import annotations
 
-import random
-import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
-from .catalog import SKU_CATALOG, CatalogSku
+from .permissions import DEFAULT_GRANTED
 
 __all__ = [
+    "EPOCH",
+    "AppliesTo",
     "CapabilityStatus",
-    "SubscriptionStatus",
-    "BASE_DATE",
     "SimulatedSku",
-    "SimulatedUser",
     "SimulatedSubscription",
     "SimulatedTenant",
-    "generate_tenants",
-    "generate_partner_tenant",
-    "tenant_id_for",
+    "SimulatedUser",
+    "SubscriptionStatus",
     "find_tenant",
 ]
 
 CapabilityStatus = Literal["Enabled", "Warning", "Suspended", "LockedOut", "Deleted"]
 SubscriptionStatus = Literal["Enabled", "Warning", "Suspended", "LockedOut", "Deleted"]
-_Scenario = Literal["normal", "warning", "suspended", "over_assigned", "unused", "locked_out", "trials", "partner"]
+AppliesTo = Literal["User", "Company"]
 
-#: Fixed reference date of all generated timestamps (never ``now()``: keeps generation deterministic).
-BASE_DATE: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-_NAMESPACE = uuid.UUID("6f1b3a52-7c1e-4d8e-9a53-0365c0ffee65")
+#: Default creation time of hand-made tenants and subscriptions.
+EPOCH: datetime = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -52,7 +44,7 @@ class SimulatedSku:
     warning: int = 0
     suspended: int = 0
     locked_out: int = 0
-    applies_to: Literal["User", "Company"] = "User"
+    applies_to: AppliesTo = "User"  # "Company": tenant-wide, never assigned to users
 
     @property
     def total_prepaid(self) -> int:
@@ -88,14 +80,18 @@ class SimulatedSubscription:
     status: SubscriptionStatus = "Enabled"
     total_licenses: int = 0
     is_trial: bool = False
-    created: datetime = BASE_DATE
+    created: datetime = EPOCH
     next_lifecycle: datetime | None = None
     commerce_subscription_id: str | None = None
 
 
 @dataclass
 class SimulatedTenant:
-    """A customer (or partner) Microsoft Entra tenant. ``domains[0]`` is the default domain."""
+    """A customer (or partner) Microsoft Entra tenant. ``domains[0]`` is the default domain.
+
+    ``granted_permissions`` are the Graph application permissions admin-consented in the tenant;
+    ``account_id`` is the billing account of its SKUs (``accountId``), the tenant id when None.
+    """
 
     tenant_id: str
     display_name: str
@@ -105,7 +101,9 @@ class SimulatedTenant:
     subscriptions: list[SimulatedSubscription] = field(default_factory=list)
     consented: bool = True
     country_letter_code: str = "US"
-    created: datetime = BASE_DATE - timedelta(days=2000)
+    created: datetime = EPOCH
+    granted_permissions: frozenset[str] = DEFAULT_GRANTED
+    account_id: str | None = None
 
     @property
     def default_domain(self) -> str:
@@ -144,392 +142,3 @@ def find_tenant(tenants: Iterable[SimulatedTenant], key: str) -> SimulatedTenant
         if tenant.has_domain(needle):
             return tenant
     return None
-
-
-# --------------------------------------------------------------------------- names
-
-_COMPANY_NAMES: tuple[str, ...] = (
-    "Contoso", "Fabrikam", "Northwind Traders", "Tailspin Toys", "Woodgrove Bank", "Adventure Works",
-    "Litware", "Proseware", "Wide World Importers", "Alpine Ski House", "Coho Winery", "Fourth Coffee",
-    "Lamna Healthcare", "Relecloud", "Trey Research", "Margie's Travel", "Blue Yonder Airlines",
-    "City Power & Light", "Graphic Design Institute", "Humongous Insurance", "Lucerne Publishing",
-    "Nod Publishers", "Southridge Video", "Tailwind Traders", "VanArsdel", "Wingtip Toys",
-    "Bellows College", "Best For You Organics", "Consolidated Messenger", "Fincher Architects",
-    "First Up Consultants", "Munson's Pickles and Preserves", "School of Fine Art", "The Phone Company",
-)
-_PARTNER_NAME = "A. Datum Corporation"
-
-_GIVEN_NAMES: tuple[str, ...] = (
-    "Adele", "Alex", "Allan", "Ana", "Ben", "Carlos", "Chen", "Christie", "Debra", "Diego", "Emily",
-    "Enrico", "Fatima", "Gerhart", "Grady", "Hana", "Henrietta", "Isaiah", "Ivan", "Johanna", "Joni",
-    "Kenji", "Lee", "Lidia", "Lynne", "Megan", "Miriam", "Nestor", "Noah", "Olga", "Patti", "Pradeep",
-    "Priya", "Raul", "Rosa", "Sakura", "Samir", "Sofia", "Tomas", "Valentina", "Wei", "Yara", "Zoe",
-)
-_SURNAMES: tuple[str, ...] = (
-    "Vance", "Wilber", "Deyoung", "Bowen", "Gonzalez", "Lambert", "Lee", "Cline", "Berg", "Zrinski",
-    "Moody", "Kovacs", "Haddad", "Ito", "Tanaka", "Nakamura", "Sokolova", "Petrov", "Holloway",
-    "Bowers", "Wilson", "Marquez", "Rossi", "Bianchi", "Muller", "Schneider", "Okafor", "Mensah",
-    "Nguyen", "Tran", "Singh", "Patel", "Kumar", "Silva", "Costa", "Jensen", "Larsen", "Dubois",
-    "Moreau", "Garcia", "Lopez", "Novak", "Horvat", "Byrne", "Murphy", "Kowalski", "Yilmaz",
-)
-_DEPARTMENTS: tuple[str, ...] = (
-    "Sales", "Marketing", "Finance", "Operations", "Engineering", "Human Resources", "Legal", "IT",
-    "Customer Service", "Research",
-)
-_JOB_TITLES: tuple[str, ...] = (
-    "Manager", "Specialist", "Analyst", "Coordinator", "Director", "Consultant", "Associate",
-    "Administrator", "Engineer", "Assistant",
-)
-_COUNTRIES: tuple[str, ...] = ("US", "US", "US", "GB", "CA", "DE", "NL", "AU", "FR", "IE")
-
-_SCENARIOS: dict[int, _Scenario] = {
-    0: "warning",
-    1: "suspended",
-    2: "over_assigned",
-    3: "unused",
-    4: "locked_out",
-    5: "trials",
-}
-
-
-def tenant_id_for(seed: int, index: int) -> str:
-    """The deterministic tenant GUID of generated tenant ``index`` for ``seed``."""
-    return str(uuid.uuid5(_NAMESPACE, f"tenant:{seed}:{index}"))
-
-
-def _company_name(index: int) -> str:
-    base = _COMPANY_NAMES[index % len(_COMPANY_NAMES)]
-    round_ = index // len(_COMPANY_NAMES)
-    return base if round_ == 0 else f"{base} {round_ + 1}"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower()) or "tenant"
-
-
-def _ascii_part(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _iso_id(namespace_key: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, namespace_key))
-
-
-# --------------------------------------------------------------------------- users
-
-
-def _generate_users(
-    rng: random.Random, tenant_id: str, count: int, domain: str, country: str
-) -> list[SimulatedUser]:
-    users: list[SimulatedUser] = []
-    taken: set[str] = set()
-    for i in range(count):
-        given = rng.choice(_GIVEN_NAMES)
-        surname = rng.choice(_SURNAMES)
-        local = f"{_ascii_part(given)}.{_ascii_part(surname)}"
-        candidate, n = local, 1
-        while candidate in taken:
-            n += 1
-            candidate = f"{local}{n}"
-        taken.add(candidate)
-        upn = f"{candidate}@{domain}"
-        enabled = rng.random() >= 0.08
-        users.append(
-            SimulatedUser(
-                id=_iso_id(f"user:{tenant_id}:{i}"),
-                display_name=f"{given} {surname}",
-                user_principal_name=upn,
-                mail=upn if enabled or rng.random() < 0.5 else None,
-                account_enabled=enabled,
-                sku_ids=[],
-                given_name=given,
-                surname=surname,
-                job_title=f"{rng.choice(_DEPARTMENTS[:5])} {rng.choice(_JOB_TITLES)}",
-                department=rng.choice(_DEPARTMENTS),
-                usage_location=country,
-            )
-        )
-    return users
-
-
-# --------------------------------------------------------------------------- SKUs
-
-
-@dataclass
-class _SkuPlan:
-    """Internal: what to create for one SKU before units are known."""
-
-    entry: CatalogSku
-    status: CapabilityStatus = "Enabled"
-    holder_fraction: float = 0.15
-    trial: bool = False
-    two_subscriptions: bool = False
-    free_units: int = 0
-
-
-def _choose_suite(rng: random.Random, scenario: _Scenario, user_count: int) -> str:
-    fixed = {
-        "warning": "SPE_E3",
-        "suspended": "SPB",
-        "over_assigned": "O365_BUSINESS_ESSENTIALS",
-        "unused": "SPE_E5",
-        "locked_out": "SPE_E3",
-        "trials": "O365_BUSINESS_PREMIUM",
-        "partner": "SPB",
-    }
-    if scenario in fixed:
-        return fixed[scenario]
-    if user_count > 300:  # Business plans are capped at 300 seats.
-        return rng.choice(("SPE_E3", "SPE_E3", "SPE_E5", "ENTERPRISEPACK"))
-    return rng.choice(
-        ("SPB", "SPB", "SPB", "O365_BUSINESS_PREMIUM", "O365_BUSINESS_PREMIUM", "O365_BUSINESS_ESSENTIALS",
-         "O365_BUSINESS_ESSENTIALS", "SPE_E3", "SPE_E3", "SPE_E5", "ENTERPRISEPACK")
-    )
-
-
-def _plan_skus(rng: random.Random, scenario: _Scenario, suite: str) -> list[_SkuPlan]:
-    plans: list[_SkuPlan] = [_SkuPlan(SKU_CATALOG[suite], holder_fraction=1.0)]
-    addons = ["EXCHANGESTANDARD", "VISIOCLIENT", "PROJECTPROFESSIONAL", "POWER_BI_PRO"]
-    if suite in ("ENTERPRISEPACK", "SPE_E3") and scenario != "partner":
-        addons.append("EMS")
-    forced: dict[str, _SkuPlan] = {}
-    if scenario == "suspended":
-        forced["PROJECTPROFESSIONAL"] = _SkuPlan(SKU_CATALOG["PROJECTPROFESSIONAL"], status="Suspended")
-    elif scenario == "locked_out":
-        forced["VISIOCLIENT"] = _SkuPlan(SKU_CATALOG["VISIOCLIENT"], status="LockedOut")
-        forced["EMS"] = _SkuPlan(SKU_CATALOG["EMS"], holder_fraction=0.5)
-    elif scenario == "trials":
-        forced["POWER_BI_PRO"] = _SkuPlan(SKU_CATALOG["POWER_BI_PRO"], trial=True)
-        plans[0].two_subscriptions = True
-    elif scenario == "warning":
-        plans[0].status = "Warning"
-        forced["EXCHANGESTANDARD"] = _SkuPlan(SKU_CATALOG["EXCHANGESTANDARD"])
-    elif scenario == "partner":
-        forced["POWER_BI_PRO"] = _SkuPlan(SKU_CATALOG["POWER_BI_PRO"], holder_fraction=0.5)
-
-    if scenario == "partner":
-        extra_count = 0
-    else:
-        extra_count = max(0, rng.randint(1, 3) - len(forced))
-    optional = [a for a in addons if a not in forced]
-    rng.shuffle(optional)
-    for part in list(forced):
-        plans.append(forced[part])
-    for part in optional[:extra_count]:
-        plans.append(_SkuPlan(SKU_CATALOG[part], holder_fraction=rng.uniform(0.05, 0.3)))
-
-    free_candidates: list[tuple[str, int]] = [
-        ("TEAMS_EXPLORATORY", 100),
-        ("FLOW_FREE", 10000),
-        ("POWER_BI_STANDARD", 1000000),
-    ]
-    for part, units in free_candidates:
-        wanted = rng.random() < 0.5
-        if scenario == "suspended" and part == "POWER_BI_STANDARD":
-            wanted = True
-        if scenario == "warning" and part in ("TEAMS_EXPLORATORY", "FLOW_FREE"):
-            wanted = True
-        if scenario == "partner":
-            wanted = False
-        if wanted and len(plans) < 7:
-            plans.append(_SkuPlan(SKU_CATALOG[part], holder_fraction=0.0, free_units=units,
-                                  trial=part == "TEAMS_EXPLORATORY"))
-    while len(plans) < 3 and optional[extra_count:]:
-        part = optional.pop()
-        plans.append(_SkuPlan(SKU_CATALOG[part], holder_fraction=rng.uniform(0.05, 0.3)))
-    return plans
-
-
-def _assign_and_price(
-    rng: random.Random, scenario: _Scenario, plans: list[_SkuPlan], users: list[SimulatedUser]
-) -> list[SimulatedSku]:
-    """Assign licenses to users and derive prepaid units consistent with the assignments."""
-    licensable: list[SimulatedUser] = []
-    for user in users:
-        if user.account_enabled:
-            if rng.random() >= 0.07:  # shared mailboxes, service accounts: unlicensed
-                licensable.append(user)
-        elif rng.random() < 0.4:  # departed staff whose licenses were never removed
-            licensable.append(user)
-
-    has_exchange_addon = any(p.entry.sku_part_number == "EXCHANGESTANDARD" for p in plans)
-    suite_holders: list[SimulatedUser] = []
-    exchange_only: list[SimulatedUser] = []
-    for user in licensable:
-        if has_exchange_addon and rng.random() < 0.12:
-            exchange_only.append(user)
-        else:
-            suite_holders.append(user)
-    if has_exchange_addon and not exchange_only and suite_holders:
-        exchange_only.append(suite_holders.pop())
-
-    skus: list[SimulatedSku] = []
-    for index, plan in enumerate(plans):
-        part = plan.entry.sku_part_number
-        if index == 0:
-            holders = suite_holders
-        elif part == "EXCHANGESTANDARD":
-            holders = exchange_only
-        elif plan.free_units:
-            pool = [u for u in users if u.account_enabled]
-            holders = rng.sample(pool, min(len(pool), rng.randint(1, 8))) if pool else []
-        else:
-            pool = suite_holders or licensable
-            k = max(1, round(len(pool) * plan.holder_fraction)) if pool else 0
-            holders = rng.sample(pool, min(k, len(pool)))
-        for user in holders:
-            user.sku_ids.append(plan.entry.sku_id)
-        consumed = len(holders)
-
-        sku = SimulatedSku(sku_id=plan.entry.sku_id, sku_part_number=part, capability_status=plan.status)
-        if plan.free_units:
-            sku.enabled = plan.free_units
-        elif plan.trial and part != "TEAMS_EXPLORATORY":
-            sku.enabled = max(25, consumed)
-        else:
-            if scenario == "unused" and index != len(plans) - 1:
-                slack = max(3, int(consumed * rng.uniform(0.3, 0.8)))
-            else:
-                slack = rng.choice((0, 0, 1, 2, 3, 5))
-            total = consumed + slack
-            if scenario == "over_assigned" and index == 0:
-                total = max(1, consumed - rng.randint(2, 5))
-            if plan.status == "Warning":
-                warning = max(1, min(total - 1, rng.randint(3, 10))) if total > 1 else total
-                sku.warning = warning
-                sku.enabled = total - warning
-            elif plan.status == "Suspended":
-                sku.suspended = max(total, 1)
-            elif plan.status == "LockedOut":
-                sku.locked_out = max(total, 1)
-            elif plan.status == "Deleted":
-                pass
-            else:
-                sku.enabled = total
-        skus.append(sku)
-    return skus
-
-
-# --------------------------------------------------------------------------- subscriptions
-
-
-def _subscriptions_for(
-    rng: random.Random, tenant_id: str, sku: SimulatedSku, plan: _SkuPlan
-) -> list[SimulatedSubscription]:
-    def sub_id(n: int) -> str:
-        return _iso_id(f"subscription:{tenant_id}:{sku.sku_id}:{n}")
-
-    def commerce_id(n: int) -> str:
-        return _iso_id(f"commerce:{tenant_id}:{sku.sku_id}:{n}")
-
-    created = BASE_DATE - timedelta(days=rng.randint(60, 1400), minutes=rng.randint(0, 1439))
-    renewal = BASE_DATE + timedelta(days=rng.randint(15, 365))
-    part = sku.sku_part_number
-
-    if plan.free_units:
-        next_lifecycle: datetime | None = None
-        if part == "TEAMS_EXPLORATORY":
-            next_lifecycle = BASE_DATE + timedelta(days=rng.randint(20, 300))
-        return [SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, plan.trial,
-                                      created, next_lifecycle, commerce_id(0))]
-    if plan.trial:
-        trial_created = BASE_DATE - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 1439))
-        return [SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, True,
-                                      trial_created, trial_created + timedelta(days=30), commerce_id(0))]
-    if sku.capability_status == "Warning":
-        return [
-            SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, False, created, renewal,
-                                  commerce_id(0)),
-            SimulatedSubscription(sub_id(1), sku.sku_id, part, "Warning", sku.warning, False,
-                                  created + timedelta(days=rng.randint(10, 40)),
-                                  BASE_DATE + timedelta(days=rng.randint(3, 25)), commerce_id(1)),
-        ]
-    status_units: dict[CapabilityStatus, tuple[int, datetime]] = {
-        "Suspended": (sku.suspended, BASE_DATE + timedelta(days=rng.randint(30, 85))),
-        "LockedOut": (sku.locked_out, BASE_DATE + timedelta(days=rng.randint(3, 20))),
-        "Deleted": (0, BASE_DATE),
-    }
-    status: SubscriptionStatus = sku.capability_status
-    total, next_lifecycle2 = status_units.get(sku.capability_status, (sku.enabled, renewal))
-    if (plan.two_subscriptions or rng.random() < 0.25) and total >= 4:
-        first = rng.randint(1, total - 1)
-        later = created + timedelta(days=rng.randint(30, 300))
-        return [
-            SimulatedSubscription(sub_id(0), sku.sku_id, part, status, first, False, created, next_lifecycle2,
-                                  commerce_id(0)),
-            SimulatedSubscription(sub_id(1), sku.sku_id, part, status, total - first, False, later,
-                                  next_lifecycle2 + timedelta(days=rng.randint(1, 120)), commerce_id(1)),
-        ]
-    return [SimulatedSubscription(sub_id(0), sku.sku_id, part, status, total, False, created, next_lifecycle2,
-                                  commerce_id(0))]
-
-
-# --------------------------------------------------------------------------- tenants
-
-
-def _build_tenant(
-    seed: int,
-    key: str,
-    tenant_id: str,
-    name: str,
-    scenario: _Scenario,
-    users_per_tenant: int | None,
-    custom_domain: bool | None = None,
-) -> SimulatedTenant:
-    rng = random.Random(f"o365lic-simulator:{seed}:{key}")
-    slug = _slug(name)
-    country = rng.choice(_COUNTRIES)
-    use_custom = rng.random() < 0.5 if custom_domain is None else custom_domain
-    domains = [f"{slug}.com", f"{slug}.onmicrosoft.com"] if use_custom else [f"{slug}.onmicrosoft.com"]
-    if users_per_tenant is None:
-        count = rng.randint(6, 12) if scenario == "partner" else rng.randint(15, 150)
-    else:
-        count = max(0, int(users_per_tenant))
-    users = _generate_users(rng, tenant_id, count, domains[0], country)
-    suite = _choose_suite(rng, scenario, count)
-    plans = _plan_skus(rng, scenario, suite)
-    skus = _assign_and_price(rng, scenario, plans, users)
-    subscriptions: list[SimulatedSubscription] = []
-    for sku, plan in zip(skus, plans):
-        subscriptions.extend(_subscriptions_for(rng, tenant_id, sku, plan))
-    return SimulatedTenant(
-        tenant_id=tenant_id,
-        display_name=name,
-        domains=domains,
-        skus=skus,
-        users=users,
-        subscriptions=subscriptions,
-        consented=True,
-        country_letter_code=country,
-        created=BASE_DATE - timedelta(days=rng.randint(1500, 4000), seconds=rng.randint(0, 86399)),
-    )
-
-
-def generate_tenants(count: int, seed: int = 365, users_per_tenant: int | None = None) -> list[SimulatedTenant]:
-    """Generate ``count`` fictitious customer tenants, deterministically from ``seed``.
-
-    ``users_per_tenant=None`` gives each tenant 15-150 users; an int gives exactly that many.
-    The first six tenants cover a Warning, a Suspended, an over-assigned, a mostly-unused,
-    a LockedOut and a trial SKU.
-    """
-    tenants: list[SimulatedTenant] = []
-    for index in range(max(0, count)):
-        scenario: _Scenario = _SCENARIOS.get(index, "normal")
-        tenants.append(
-            _build_tenant(
-                seed,
-                f"tenant:{index}",
-                tenant_id_for(seed, index),
-                _company_name(index),
-                scenario,
-                users_per_tenant,
-                custom_domain=(index % 2 == 1) if index < 6 else None,
-            )
-        )
-    return tenants
-
-
-def generate_partner_tenant(seed: int = 365) -> SimulatedTenant:
-    """Generate the MSP's own (partner) tenant for ``seed``."""
-    tenant_id = str(uuid.uuid5(_NAMESPACE, f"partner:{seed}"))
-    return _build_tenant(seed, "partner", tenant_id, _PARTNER_NAME, "partner", None, custom_domain=False)

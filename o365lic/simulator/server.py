@@ -1,169 +1,33 @@
-"""The HTTPS transport and lifecycle of the Microsoft 365 simulator."""
+"""The simulator's lifecycle and state: start, stop, tenants, faults, counters (transport in transport.py)."""
 
 from __future__ import annotations
 
 import logging
 import shutil
 import socket
-import socketserver
 import ssl
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Self
 
-from .catalog import PRODUCT_NAMES_PATH
 from .auth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, CertificateRegistry, TokenStore
+from .catalog import PRODUCT_NAMES_PATH
 from .certs import create_tls_files
 from .counters import RequestCounters
-from .endpoints import Dispatcher, Request, Response
+from .endpoints import Dispatcher
 from .faults import ANY_TENANT, Fault, FaultBook
-from .model import SimulatedTenant, find_tenant, generate_partner_tenant, generate_tenants
+from .generator import default_clock, generate_partner_tenant, generate_tenants
+from .model import SimulatedTenant, find_tenant
+from .transport import TlsServer
 
-__all__ = ["Simulator", "start_simulator", "serve_forever"]
+__all__ = ["Simulator", "serve_forever", "start_simulator"]
 
 logger = logging.getLogger(__name__)
-
-_HANDSHAKE_TIMEOUT_S = 10.0
-_IDLE_TIMEOUT_S = 60.0
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Parses HTTP/1.1, delegates to the dispatcher, writes (or truncates) the answer."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "o365lic-m365-simulator/1.0"
-    sys_version = ""
-    timeout = _IDLE_TIMEOUT_S
-    disable_nagle_algorithm = True
-    server: _TlsServer
-
-    def version_string(self) -> str:
-        """The ``Server`` header value."""
-        return self.server_version
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Per-request logging is off (debug level only)."""
-        logger.debug("%s - " + format, self.address_string(), *args)
-
-    def handle(self) -> None:
-        """Serve keep-alive requests; a client that goes away is not an error."""
-        try:
-            super().handle()
-        except (OSError, ValueError):
-            self.close_connection = True
-
-    def _serve(self) -> None:
-        length_header = self.headers.get("Content-Length")
-        try:
-            length = int(length_header) if length_header else 0
-        except ValueError:
-            length = 0
-        body = self.rfile.read(length) if length > 0 else b""
-        simulator = self.server.simulator
-        if simulator.latency_ms > 0:
-            time.sleep(simulator.latency_ms / 1000.0)
-        request = Request(method=self.command, target=self.path, headers=self.headers, body=body)
-        try:
-            response = simulator.dispatcher.handle(request)
-        except Exception:  # a simulator bug must not kill the connection silently
-            logger.exception("simulator failed on %s %s", self.command, self.path)
-            response = Response(
-                500,
-                b'{"error":{"code":"InternalServerError","message":"The simulator failed.","innerError":{}}}',
-                "application/json",
-            )
-        if response.delay_s > 0:
-            time.sleep(response.delay_s)
-        self._write(response)
-
-    def _write(self, response: Response) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command == "HEAD":
-            return
-        if response.truncate:
-            self.wfile.write(response.body[: len(response.body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self.wfile.write(response.body)
-
-    do_GET = _serve
-    do_POST = _serve
-    do_PUT = _serve
-    do_PATCH = _serve
-    do_DELETE = _serve
-    do_HEAD = _serve
-
-
-class _TlsServer(ThreadingHTTPServer):
-    """Threading HTTP server doing the TLS handshake in the connection's own thread."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 512
-
-    def __init__(self, address: tuple[str, int], context: ssl.SSLContext, simulator: Simulator) -> None:
-        self.ssl_context = context
-        self.simulator = simulator
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without the reverse DNS lookup of ``HTTPServer.server_bind``."""
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Wrap the accepted socket in TLS, then serve it until it closes."""
-        try:
-            request.settimeout(_HANDSHAKE_TIMEOUT_S)
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-        except (OSError, ValueError):
-            return
-        with self._connections_lock:
-            self._connections.add(tls)
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        finally:
-            with self._connections_lock:
-                self._connections.discard(tls)
-            try:
-                tls.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            tls.close()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Connection-level errors are expected (clients time out, drop); log at debug only."""
-        logger.debug("connection error from %s", client_address, exc_info=True)
-
-    def close_connections(self) -> None:
-        """Shut down every open keep-alive connection."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
 
 class Simulator:
     """A running (or startable) simulated Microsoft 365 cloud: Entra sign-in plus Graph v1.0.
@@ -181,20 +45,23 @@ class Simulator:
         latency_ms: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: datetime | None = None,
     ) -> None:
+        #: "Now" of the generated data (renewal dates are relative to it).
+        self.clock: datetime = clock or default_clock()
         self.client_id: str = DEMO_CLIENT_ID
         self.client_secret: str = DEMO_CLIENT_SECRET
         self.latency_ms: int = latency_ms
         self.lock = threading.RLock()
         self.tenants: dict[str, SimulatedTenant] = {t.tenant_id: t for t in tenants}
-        self.partner_tenant: SimulatedTenant = partner or generate_partner_tenant(seed)
+        self.partner_tenant: SimulatedTenant = partner or generate_partner_tenant(seed, self.clock)
         self.faults = FaultBook()
         self.counters = RequestCounters()
         self.tokens = TokenStore()
         self.certificates = CertificateRegistry()
         self._host = host
         self._port = port
-        self._server: _TlsServer | None = None
+        self._server: TlsServer | None = None
         self._thread: threading.Thread | None = None
         self._tempdir: Path | None = None
         self._dispatcher: Dispatcher | None = None
@@ -243,7 +110,7 @@ class Simulator:
             context.minimum_version = ssl.TLSVersion.TLSv1_2
             context.load_cert_chain(str(files.cert_file), str(files.key_file))
             context.set_alpn_protocols(["http/1.1"])
-            server = _TlsServer((self._host, self._port), context, self)
+            server = TlsServer((self._host, self._port), context, self)
         except BaseException:
             shutil.rmtree(tempdir, ignore_errors=True)
             raise
@@ -304,7 +171,7 @@ class Simulator:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
 
-    def __enter__(self) -> Simulator:
+    def __enter__(self) -> Self:
         """Start (if needed) and return the simulator."""
         return self.start()
 
@@ -343,10 +210,6 @@ class Simulator:
         """Disarm the faults of one tenant, or all faults."""
         self.faults.clear(None if tenant_id is None else self._tenant_key(tenant_id))
 
-    def pending_faults(self, tenant_id: str | None = None) -> list[Fault]:
-        """Faults still armed (``times`` = remaining), for one tenant or all."""
-        return self.faults.pending(None if tenant_id is None else self._tenant_key(tenant_id))
-
     def request_count(self, tenant_id: str | None = None, path: str | None = None) -> int:
         """Graph requests received, by tenant (of the token) and exact path such as ``/users``."""
         return self.counters.graph(None if tenant_id is None else self._tenant_key(tenant_id), path)
@@ -355,9 +218,13 @@ class Simulator:
         """Token requests received, by tenant."""
         return self.counters.token(None if tenant_id is None else self._tenant_key(tenant_id))
 
-    def reset_counters(self) -> None:
-        """Set all request counters to zero."""
-        self.counters.reset()
+    def grant_permissions(self, tenant_id: str, permissions: set[str] | frozenset[str]) -> None:
+        """Set the Graph application permissions admin-consented in a tenant (GUID or domain)."""
+        with self.lock:
+            tenant = self.find_tenant(tenant_id)
+            if tenant is None:
+                raise KeyError(tenant_id)
+            tenant.granted_permissions = frozenset(permissions)
 
     def register_certificate(self, public_cert_pem: bytes) -> str:
         """Register an app certificate for client assertions; returns its SHA-1 thumbprint (hex)."""
@@ -375,11 +242,17 @@ def start_simulator(
     latency_ms: int = 0,
     port: int = 0,
     host: str = "127.0.0.1",
+    clock: datetime | None = None,
 ) -> Simulator:
-    """Generate ``tenants`` customer tenants and start serving them over HTTPS on loopback."""
+    """Generate ``tenants`` customer tenants and start serving them over HTTPS on loopback.
+
+    ``clock`` is "now" of the generated data (default: today, midnight UTC).
+    """
+    clock = clock or default_clock()
     simulator = Simulator(
-        generate_tenants(tenants, seed=seed, users_per_tenant=users_per_tenant),
-        partner=generate_partner_tenant(seed),
+        generate_tenants(tenants, seed=seed, users_per_tenant=users_per_tenant, clock=clock),
+        partner=generate_partner_tenant(seed, clock),
+        clock=clock,
         seed=seed,
         latency_ms=latency_ms,
         host=host,

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .catalog import catalog_entry
 from .model import SimulatedSku, SimulatedSubscription, SimulatedTenant, SimulatedUser
 
 __all__ = [
-    "JsonObject",
-    "GRAPH_JSON_CONTENT_TYPE",
     "ENTRA_JSON_CONTENT_TYPE",
-    "USER_PROPERTIES",
+    "GRAPH_JSON_CONTENT_TYPE",
     "USER_DEFAULT_SELECT",
-    "iso8601",
-    "entra_timestamp",
-    "openid_configuration",
-    "instance_discovery",
+    "USER_PROPERTIES",
+    "JsonObject",
+    "company_subscription_json",
+    "contract_json",
     "entra_error",
+    "entra_timestamp",
     "graph_error",
+    "instance_discovery",
+    "iso8601",
+    "openid_configuration",
     "organization_json",
     "subscribed_sku_json",
-    "company_subscription_json",
     "user_json",
-    "contract_json",
 ]
 
 JsonObject = dict[str, Any]
@@ -62,14 +62,14 @@ def iso8601(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entra_timestamp(moment: datetime | None = None) -> str:
     """Entra's error timestamp form, e.g. ``2026-01-01 12:00:00Z``."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- Entra
@@ -130,12 +130,17 @@ def entra_error(
     correlation_id: str,
     authority_host: str,
 ) -> JsonObject:
-    """Entra's OAuth error body (``error``, ``error_description``, ``error_codes``, ids)."""
+    """Entra's OAuth error body (``error``, ``error_description``, ``error_codes``, ids).
+
+    As Entra sends it, the description puts ``Trace ID``, ``Correlation ID`` and ``Timestamp``
+    on lines of their own after the AADSTS message.
+    """
     timestamp = entra_timestamp()
     return {
         "error": error,
         "error_description": (
-            f"AADSTS{code}: {message} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}"
+            f"AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\n"
+            f"Timestamp: {timestamp}"
         ),
         "error_codes": [code],
         "timestamp": timestamp,
@@ -155,7 +160,7 @@ def graph_error(code: str, message: str, request_id: str, client_request_id: str
             "code": code,
             "message": message,
             "innerError": {
-                "date": iso8601(datetime.now(timezone.utc)),
+                "date": iso8601(datetime.now(UTC)),
                 "request-id": request_id,
                 "client-request-id": client_request_id,
             },
@@ -163,7 +168,7 @@ def graph_error(code: str, message: str, request_id: str, client_request_id: str
     }
 
 
-def _plans_json(sku_id: str, provisioning_status: str) -> list[JsonObject]:
+def _plans_json(sku_id: str, provisioning_status: str, applies_to: str = "User") -> list[JsonObject]:
     entry = catalog_entry(sku_id)
     if entry is None:
         return []
@@ -172,7 +177,7 @@ def _plans_json(sku_id: str, provisioning_status: str) -> list[JsonObject]:
             "servicePlanId": plan.service_plan_id,
             "servicePlanName": plan.service_plan_name,
             "provisioningStatus": provisioning_status,
-            "appliesTo": "User",
+            "appliesTo": applies_to,
         }
         for plan in entry.service_plans
     ]
@@ -227,7 +232,7 @@ def subscribed_sku_json(tenant: SimulatedTenant, sku: SimulatedSku) -> JsonObjec
     """``microsoft.graph.subscribedSku``; ``consumedUnits`` counts the users holding the SKU."""
     active = sku.capability_status in ("Enabled", "Warning")
     return {
-        "accountId": tenant.tenant_id,
+        "accountId": tenant.account_id or tenant.tenant_id,
         "accountName": tenant.initial_domain.split(".", 1)[0],
         "appliesTo": sku.applies_to,
         "capabilityStatus": sku.capability_status,
@@ -239,7 +244,7 @@ def subscribed_sku_json(tenant: SimulatedTenant, sku: SimulatedSku) -> JsonObjec
             "warning": sku.warning,
             "lockedOut": sku.locked_out,
         },
-        "servicePlans": _plans_json(sku.sku_id, "Success" if active else "Disabled"),
+        "servicePlans": _plans_json(sku.sku_id, "Success" if active else "Disabled", sku.applies_to),
         "skuId": sku.sku_id,
         "skuPartNumber": sku.sku_part_number,
         "subscriptionIds": [s.id for s in tenant.subscriptions if s.sku_id.lower() == sku.sku_id.lower()],
