@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from o365lic import demo, reports
-from o365lic import cli_reports
+from o365lic import cli_reports, demo, reports
 from o365lic.config import ConfigError, Settings, load_settings
 from o365lic.export import licenses_csv
 from o365lic.graph import GraphError

@@ -12,10 +12,22 @@ import pytest
 
 from o365lic.cli import main
 from o365lic.cost_reports import license_costs
-from o365lic.costs import COSTS_CSV_HEADER, cost_totals, costs_csv, unpriced_summary, unused_cost_by_organization
+from o365lic.costs import (
+    COSTS_CSV_HEADER,
+    cost_totals,
+    costs_csv,
+    unpriced_summary,
+    unused_cost_by_organization,
+)
 from o365lic.simulator import SKU_CATALOG, Simulator
 from o365lic.store import Store
-from o365lic.store.prices import PriceError, import_prices, install_demo_prices, price_list, set_price
+from o365lic.store.prices import (
+    PriceError,
+    import_prices,
+    install_demo_prices,
+    price_list,
+    set_price,
+)
 from tests.feature_tenants import Lic, running, sync_into, tenant
 
 E3 = SKU_CATALOG["SPE_E3"].sku_id
@@ -92,7 +104,7 @@ def test_costs_csv_guards_formulas() -> None:
                            "monthly_price": 1.5, "monthly_cost": 3.0, "unused_monthly_cost": 1.5}])
     row = list(csv.reader(io.StringIO(costs_csv(frame))))[1]
     assert row[0] == "'=HYPERLINK(\"x\")" and row[2] == "'+SUM(1)" and row[3] == "'@X"
-    assert tuple(list(csv.reader(io.StringIO(costs_csv(frame))))[0]) == COSTS_CSV_HEADER
+    assert tuple(next(iter(csv.reader(io.StringIO(costs_csv(frame)))))) == COSTS_CSV_HEADER
 
 
 def test_prices_import_reports_bad_rows_by_line_keeps_good_ones_and_replaces_same_sku(
