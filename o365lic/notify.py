@@ -119,7 +119,7 @@ def send_alerts(store: Store, urls: Sequence[str], organizations: Sequence[str] 
     table = alerts(store, organizations=organizations, now=now)
     if table.empty:
         return 0, Delivery()
-    title = f"o365lic: {len(table)} alert{'s' if len(table) != 1 else ''} need attention"
+    title = f"o365lic: {len(table)} alert{'s need' if len(table) != 1 else ' needs'} attention"
     return len(table), deliver(urls, title, alerts_text(table))
 
 
