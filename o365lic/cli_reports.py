@@ -18,15 +18,8 @@ from o365lic.config import Settings
 from o365lic.cost_reports import license_costs
 from o365lic.costs import costs_csv
 from o365lic.history import change_since, history_csv, parse_since
-from o365lic.notify import (
-    NotifyError,
-    safe_text,
-    send_alerts,
-    send_reports,
-    split_targets,
-)
 from o365lic.renewals import renewals, renewals_csv
-from o365lic.report import resolve_organization, write_all_reports, write_report
+from o365lic.report import resolve_organization
 from o365lic.store import Store
 from o365lic.store.prices import (
     import_prices,
@@ -152,6 +145,8 @@ def _cmd_alerts(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _cmd_report(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from o365lic.report import write_all_reports, write_report
+
     if args.action == "send":
         return _send(args, settings, out, err)
     if args.alerts or args.to:
@@ -176,6 +171,14 @@ def _cmd_report(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _send(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from o365lic.notify import (
+        NotifyError,
+        safe_text,
+        send_alerts,
+        send_reports,
+        split_targets,
+    )
+
     urls = split_targets(args.to) if args.to else split_targets(settings.notify_urls)
     if args.out:
         print("error: 'report send' delivers; it writes no --out file", file=err)

@@ -13,19 +13,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import altair as alt
 import pandas as pd
 
 from o365lic import reports
-from o365lic.charts import license_chart
 from o365lic.cost_reports import license_costs
 from o365lic.costs import NO_PRICE, cost_totals, money, unpriced_summary
 from o365lic.export import iso_utc
 from o365lic.history import change_since, trend
 from o365lic.renewals import renewals
 from o365lic.store import Store
+
+if TYPE_CHECKING:  # altair is imported when a chart is drawn: the command line starts faster
+    import altair as alt
 
 __all__ = [
     "REPORT_RENEWAL_DAYS",
@@ -84,6 +85,8 @@ def _png(chart: alt.TopLevelMixin) -> bytes:
 
 
 def _trend_chart(series: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     long = series.melt(id_vars=["taken_at"], value_vars=["active", "consumed"], var_name="measure",
                        value_name="licenses")
     long["measure"] = long["measure"].map({"active": "Active", "consumed": "Consumed"})
@@ -109,6 +112,8 @@ def report_data(store: Store, organization: str, *, now: datetime | None = None,
         changes=change_since(store, since, organizations=[name]),
     )
     if charts and not table.empty:
+        from o365lic.charts import license_chart
+
         data.charts["Licenses"] = _png(license_chart(table, title="Licenses: Consumed, Unused, Over-assigned"))
         series = trend(store, "organization", organizations=[name])
         if len(series) >= 1:
