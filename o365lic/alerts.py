@@ -28,7 +28,7 @@ import pandas as pd
 from o365lic.costs import money
 from o365lic.export import guard_cell, iso_utc
 from o365lic.renewals import renewals
-from o365lic.store import Store
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
 from o365lic.store.audit import record_audit
 
 __all__ = [
@@ -102,8 +102,11 @@ def _org_clause(organizations: Sequence[str] | None, column: str) -> tuple[str, 
     return f" AND {column} IN ({', '.join('?' * len(chosen))})", list(chosen)
 
 
-def _license_alerts(store: Store, rules: AlertSettings, organizations: Sequence[str] | None) -> list[dict]:
+def _license_alerts(store: Store, rules: AlertSettings, organizations: Sequence[str] | None,
+                    viewer: Viewer) -> list[dict]:
     clause, params = _org_clause(organizations, "v.organization")
+    visible, seen = visibility_clause(viewer, "v.asset_id", "v.restricted")
+    clause, params = f"{clause} AND {visible}", params + seen
     rows = store.rows(
         f"""SELECT v.organization, v.tenant_id, coalesce(v.license_name, v.sku_part_number, v.sku_id),
                    coalesce(v.sku_part_number, v.sku_id), v.status, v.active, v.consumed, v.unused, v.over_assigned
@@ -127,8 +130,9 @@ def _license_alerts(store: Store, rules: AlertSettings, organizations: Sequence[
 
 
 def _renewal_alerts(store: Store, rules: AlertSettings, organizations: Sequence[str] | None,
-                    now: datetime) -> list[dict]:
-    table = renewals(store, days=rules.renewal_days, organizations=organizations, now=now, include_free=False)
+                    now: datetime, viewer: Viewer) -> list[dict]:
+    table = renewals(store, days=rules.renewal_days, organizations=organizations, now=now, include_free=False,
+                     viewer=viewer)
     out = []
     for r in table.itertuples(index=False):
         if pd.isna(r.sku_unused) or int(r.sku_unused) <= 0:
@@ -169,12 +173,15 @@ def alerts(
     organizations: Sequence[str] | None = None,
     now: datetime | None = None,
     settings: AlertSettings | None = None,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
-    """Every alert: kind, organization, tenant_id, license_name, sku_part_number, detail."""
+    """Every alert: kind, organization, tenant_id, license_name, sku_part_number, detail
+    (licenses the viewer may not see are left out)."""
     moment = now or datetime.now(UTC)
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     rules = (settings or alert_settings(store)).check()
-    found = (_license_alerts(store, rules, organizations) + _renewal_alerts(store, rules, organizations, moment)
+    found = (_license_alerts(store, rules, organizations, viewer)
+             + _renewal_alerts(store, rules, organizations, moment, viewer)
              + _sync_alerts(store, rules, organizations, moment))
     return pd.DataFrame(found, columns=_COLUMNS)
 

@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from o365lic.export import guard_cell
-from o365lic.store import Store
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
 
 __all__ = [
     "HISTORY_CSV_HEADER",
@@ -58,10 +58,17 @@ def parse_since(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _scope(organizations: Sequence[str] | None) -> tuple[str, list[object]]:
-    """Snapshots with their organization's name, limited to the chosen organizations."""
-    chosen = [o for o in organizations or [] if o]
-    where = f"WHERE o.name IN ({', '.join('?' * len(chosen))})" if chosen else ""
+def _scope(organizations: Sequence[str] | None, viewer: Viewer) -> tuple[str, list[object]]:
+    """Snapshots with their organization's name, limited to the chosen organizations and to
+    the licenses the viewer may see (a restricted asset hides its history too)."""
+    chosen: list[object] = [o for o in organizations or [] if o]
+    clauses = [f"o.name IN ({', '.join('?' * len(chosen))})"] if chosen else []
+    if not viewer.sees_everything:
+        visible, seen = visibility_clause(viewer, "fa.id", "fa.restricted")
+        clauses.append("NOT EXISTS (SELECT 1 FROM flexible_assets fa WHERE fa.integration_id = s.integration_id "
+                       f"AND fa.sku_id = s.sku_id AND NOT ({visible}))")
+        chosen.extend(seen)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     sql = f"""scoped AS (
         SELECT s.integration_id, s.sku_id, s.taken_at, s.sync_run_id, s.tenant_id, o.name AS organization,
                s.sku_part_number, coalesce(s.license_name, s.sku_part_number, s.sku_id) AS license_name,
@@ -77,12 +84,13 @@ def change_since(
     *,
     organizations: Sequence[str] | None = None,
     include_free: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
     """Per license: organization, tenant_id, license_name, sku_part_number, sku_id, active_then,
     active_now, consumed_then, consumed_now, active_change, consumed_change. "Then" is the
     latest snapshot at or before ``since`` (0 for a license not there yet); "now" the latest
     snapshot. Licenses that were and are 0 on both sides are left out."""
-    scoped, params = _scope(organizations)
+    scoped, params = _scope(organizations, viewer)
     frame = store.df(
         f"""
         WITH {scoped},
@@ -125,12 +133,13 @@ def trend(
     organizations: Sequence[str] | None = None,
     include_free: bool = False,
     by_day: bool = False,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
     """Active and Consumed over time: one point per moment a snapshot was taken (or, with
     ``by_day``, per day's last snapshot), each license carried at its latest value up to that
     moment. Columns: taken_at, [organization, tenant_id, license_name, sku_id for "license";
     organization for "organization"], active, consumed."""
-    scoped, params = _scope(organizations)
+    scoped, params = _scope(organizations, viewer)
     free = "" if include_free else "WHERE NOT is_free"
     moments = ("SELECT max(taken_at) AS taken_at FROM scoped GROUP BY date_trunc('day', taken_at)"
                if by_day else "SELECT DISTINCT taken_at FROM scoped")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from o365lic.cost_reports import license_costs
 from o365lic.export import guard_cell, iso_utc
-from o365lic.store import Store
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
 
 __all__ = ["RENEWALS_CSV_HEADER", "RENEWAL_WINDOWS", "lifecycle_event", "renewals", "renewals_csv"]
 
@@ -54,6 +54,7 @@ def renewals(
     organizations: Sequence[str] | None = None,
     now: datetime | None = None,
     include_free: bool = True,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
     """Subscriptions of connected tenants whose next lifecycle date is within ``days`` from
     ``now`` (both ends included), soonest first: organization, tenant_id, license_name,
@@ -66,6 +67,7 @@ def renewals(
     end = start + timedelta(days=days)
     chosen = [o for o in organizations or [] if o]
     org_clause = f" AND o.name IN ({', '.join('?' * len(chosen))})" if chosen else ""
+    visible, hidden_params = visibility_clause(viewer, "a.asset_id", "a.restricted")
     frame = store.df(
         f"""
         SELECT o.name AS organization, i.tenant_id,
@@ -78,14 +80,15 @@ def renewals(
         JOIN organizations o ON o.id = i.organization_id
         LEFT JOIN office365_licenses a ON a.integration_id = s.integration_id AND a.sku_id = s.sku_id
         WHERE s.next_lifecycle_date_time >= ? AND s.next_lifecycle_date_time <= ?{org_clause}
+          AND (a.asset_id IS NULL OR {visible})
         ORDER BY s.next_lifecycle_date_time, lower(o.name), s.subscription_id
         """,
-        [start, end, *chosen],
+        [start, end, *chosen, *hidden_params],
     )
     if not include_free:
         frame = frame[~frame["is_free"]].reset_index(drop=True)
     frame["event"] = [lifecycle_event(s) for s in frame["status"]]
-    costs = license_costs(store, organizations=chosen or None, include_free=True)
+    costs = license_costs(store, organizations=chosen or None, include_free=True, viewer=viewer)
     by_sku = {(r.tenant_id, r.sku_id): (r.currency, r.unused_monthly_cost)
               for r in costs.itertuples(index=False)}
     found = [by_sku.get((t, s), (None, float("nan"))) for t, s in zip(frame["tenant_id"], frame["sku_id"])]

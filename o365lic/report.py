@@ -23,7 +23,7 @@ from o365lic.costs import NO_PRICE, cost_totals, money, unpriced_summary
 from o365lic.export import iso_utc
 from o365lic.history import change_since, trend
 from o365lic.renewals import renewals
-from o365lic.store import Store
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer
 
 if TYPE_CHECKING:  # altair is imported when a chart is drawn: the command line starts faster
     import altair as alt
@@ -98,24 +98,26 @@ def _trend_chart(series: pd.DataFrame) -> alt.Chart:
 
 
 def report_data(store: Store, organization: str, *, now: datetime | None = None,
-                charts: bool = True) -> ReportData:
-    """The numbers of one organization's report; "since" is one month before ``now``."""
+                charts: bool = True, viewer: Viewer = LOCAL_ADMINISTRATOR) -> ReportData:
+    """The numbers of one organization's report (what ``viewer`` may see); "since" is one
+    month before ``now``."""
     name = resolve_organization(store, organization)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     since = (pd.Timestamp(moment) - pd.DateOffset(months=1)).to_pydatetime()
-    table = license_costs(store, organizations=[name])
+    table = license_costs(store, organizations=[name], viewer=viewer)
     data = ReportData(
         organization=name, generated_at=moment, since=since,
-        totals=reports.totals(store, organizations=[name]), licenses=table,
+        totals=reports.totals(store, organizations=[name], viewer=viewer), licenses=table,
         cost_totals=cost_totals(table), unpriced=unpriced_summary(table),
-        renewals=renewals(store, days=REPORT_RENEWAL_DAYS, organizations=[name], now=moment, include_free=False),
-        changes=change_since(store, since, organizations=[name]),
+        renewals=renewals(store, days=REPORT_RENEWAL_DAYS, organizations=[name], now=moment, include_free=False,
+                          viewer=viewer),
+        changes=change_since(store, since, organizations=[name], viewer=viewer),
     )
     if charts and not table.empty:
         from o365lic.charts import license_chart
 
         data.charts["Licenses"] = _png(license_chart(table, title="Licenses: Consumed, Unused, Over-assigned"))
-        series = trend(store, "organization", organizations=[name])
+        series = trend(store, "organization", organizations=[name], viewer=viewer)
         if len(series) >= 1:
             data.charts["Trend"] = _png(_trend_chart(series))
     return data
@@ -200,9 +202,10 @@ def render_html(data: ReportData) -> str:
     return "\n".join(parts)
 
 
-def report_bytes(store: Store, organization: str, fmt: ReportFormat, *, now: datetime | None = None) -> bytes:
+def report_bytes(store: Store, organization: str, fmt: ReportFormat, *, now: datetime | None = None,
+                 viewer: Viewer = LOCAL_ADMINISTRATOR) -> bytes:
     """The report of one organization as an HTML or PDF file's bytes (the page's download)."""
-    data = report_data(store, organization, now=now)
+    data = report_data(store, organization, now=now, viewer=viewer)
     if fmt == "html":
         return render_html(data).encode("utf-8")
     from o365lic.report_pdf import render_pdf

@@ -113,3 +113,27 @@ def test_alerts_command_exits_3_with_alerts_and_0_without(synced: Store, sim, db
     assert out.getvalue().strip() == "Kind,Organization,Tenant ID,License,SKU,Detail"
     monkeypatch.setenv("O365LIC_CONCURRENCY", "many")
     assert main(["alerts"], out=io.StringIO(), err=err) == 2       # a broken set-up is not "alerts"
+
+
+def test_a_restricted_license_stays_hidden_from_an_outsider_in_alerts_renewals_history_and_costs(
+        synced: Store) -> None:
+    from o365lic.cost_reports import license_costs
+    from o365lic.history import change_since, trend
+    from o365lic.renewals import renewals
+    from o365lic.store import Viewer, add_group, set_asset_security
+
+    asset = synced.scalar("SELECT asset_id FROM office365_licenses WHERE organization = 'Renew Co'")
+    group = add_group(synced, "Renew Co team")
+    set_asset_security(synced, asset, restricted=True, group_ids=[group])
+    outsider = Viewer(email="temp@msp.example", display_name="Temp", role="Read-only")
+    insider = Viewer(email="am@msp.example", display_name="AM", role="Read-only", group_ids=frozenset({group}))
+    since = datetime.now(UTC) - timedelta(days=1)
+    for viewer, seen in ((outsider, False), (insider, True)):
+        assert (("Renewal", "Renew Co") in set(zip(*[alerts(synced, viewer=viewer)[c] for c in
+                                                     ("kind", "organization")]))) is seen
+        assert ("Renew Co" in set(renewals(synced, days=30, viewer=viewer)["organization"])) is seen
+        assert ("Renew Co" in set(change_since(synced, since, viewer=viewer)["organization"])) is seen
+        assert ("Renew Co" in set(trend(synced, "organization", viewer=viewer)["organization"])) is seen
+        assert ("Renew Co" in set(license_costs(synced, viewer=viewer)["organization"])) is seen
+    assert ("Over-assigned", "Over Co") in set(zip(*[alerts(synced, viewer=outsider)[c]
+                                                     for c in ("kind", "organization")]))
