@@ -84,19 +84,6 @@ def _png(chart: alt.TopLevelMixin) -> bytes:
         raise ReportError(f"a chart of the report could not be drawn: {exc}") from None
 
 
-def _trend_chart(series: pd.DataFrame) -> alt.Chart:
-    import altair as alt
-
-    long = series.melt(id_vars=["taken_at"], value_vars=["active", "consumed"], var_name="measure",
-                       value_name="licenses")
-    long["measure"] = long["measure"].map({"active": "Active", "consumed": "Consumed"})
-    long["taken_at"] = pd.to_datetime(long["taken_at"], utc=True).dt.tz_localize(None)
-    return alt.Chart(long, title="Active and Consumed over time").mark_line(point=True, interpolate="step-after").encode(
-        x=alt.X("taken_at:T", title="Synced (UTC)"), y=alt.Y("licenses:Q", title="Licenses"),
-        color=alt.Color("measure:N", title=None),
-    ).properties(width=560, height=220)
-
-
 def report_data(store: Store, organization: str, *, now: datetime | None = None,
                 charts: bool = True, viewer: Viewer = LOCAL_ADMINISTRATOR) -> ReportData:
     """The numbers of one organization's report (what ``viewer`` may see); "since" is one
@@ -115,11 +102,12 @@ def report_data(store: Store, organization: str, *, now: datetime | None = None,
     )
     if charts and not table.empty:
         from o365lic.charts import license_chart
+        from o365lic.insight_charts import trend_chart
 
         data.charts["Licenses"] = _png(license_chart(table, title="Licenses: Consumed, Unused, Over-assigned"))
         series = trend(store, "organization", organizations=[name], viewer=viewer)
         if len(series) >= 1:
-            data.charts["Trend"] = _png(_trend_chart(series))
+            data.charts["Trend"] = _png(trend_chart(series))
     return data
 
 

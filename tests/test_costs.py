@@ -151,3 +151,17 @@ def test_demo_prices_never_overwrite_a_users_prices(synced: Store, tmp_path: Pat
     with fresh.transaction() as con:
         con.execute("DELETE FROM price_list")
     assert install_demo_prices(fresh) == 0 and price_list(fresh).empty  # emptied on purpose stays empty
+
+
+def test_unused_cost_chart_holds_one_currency_and_the_top_organizations() -> None:
+    from o365lic.insight_charts import unused_cost_chart
+
+    by_org = pd.DataFrame({
+        "organization": ["A", "B", "C", "D"], "currency": ["USD", "USD", "USD", "EUR"],
+        "unused_monthly_cost": [10.0, 30.0, 20.0, 99.0], "unused_annual_cost": [120.0, 360.0, 240.0, 1188.0],
+        "unused": [1, 3, 2, 9]})
+    spec = unused_cost_chart(by_org, "USD", top=2).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["organization"] for r in rows] == ["B", "C"] and "Top 2 of 3" in spec["title"]
+    everything = next(iter(unused_cost_chart(by_org, "USD", top=None).to_dict()["datasets"].values()))
+    assert {r["currency"] for r in everything} == {"USD"} and len(everything) == 3
