@@ -44,7 +44,7 @@ def trend_chart(series: pd.DataFrame, *, title: str = "Active and Consumed over 
     long["measure"] = long["measure"].map({"active": "Active", "consumed": "Consumed"})
     long["taken_at"] = pd.to_datetime(long["taken_at"], utc=True).dt.tz_localize(None)
     encoding = {
-        "x": alt.X("taken_at:T", title="Synced (UTC)"),
+        "x": alt.X("taken_at:T", title="Synced (UTC)", axis=alt.Axis(format="%d %b %H:%M", labelAngle=0)),
         "y": alt.Y("licenses:Q", title="Licenses"),
         "color": alt.Color(f"{by}:N", title=None) if by else alt.Color("measure:N", title=None),
         "tooltip": [alt.Tooltip("taken_at:T", title="Synced (UTC)", format="%Y-%m-%d %H:%M"),

@@ -104,10 +104,11 @@ def report_data(store: Store, organization: str, *, now: datetime | None = None,
         from o365lic.charts import license_chart
         from o365lic.insight_charts import trend_chart
 
-        data.charts["Licenses"] = _png(license_chart(table, title="Licenses: Consumed, Unused, Over-assigned"))
+        data.charts["Licenses"] = _png(license_chart(table, title="Licenses"))
         series = trend(store, "organization", organizations=[name], viewer=viewer)
-        if len(series) >= 1:
-            data.charts["Trend"] = _png(trend_chart(series))
+        if len(series):  # the last state holds until now: draw it up to the report's moment
+            last = series.iloc[[-1]].assign(taken_at=pd.Timestamp(moment))
+            data.charts["Trend"] = _png(trend_chart(pd.concat([series, last], ignore_index=True)))
     return data
 
 
@@ -168,7 +169,7 @@ def summary_lines(data: ReportData) -> list[str]:
 
 
 _STYLE = """body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+table{border-collapse:collapse;font-size:90%;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#eef3fa}img{max-width:100%}h1{margin-bottom:0}.muted{color:#666}"""
 
 
