@@ -165,3 +165,19 @@ def test_unused_cost_chart_holds_one_currency_and_the_top_organizations() -> Non
     assert [r["organization"] for r in rows] == ["B", "C"] and "Top 2 of 3" in spec["title"]
     everything = next(iter(unused_cost_chart(by_org, "USD", top=None).to_dict()["datasets"].values()))
     assert {r["currency"] for r in everything} == {"USD"} and len(everything) == 3
+
+
+def test_the_settings_editor_saves_the_whole_list_or_nothing(synced: Store) -> None:
+    from o365lic.store.prices import save_price_list
+
+    set_price(synced, "SPB", "USD", "22")
+    edited = pd.DataFrame([{"sku": "SPE_E3", "currency": "usd", "monthly_price": 36.0, "organization": None},
+                           {"sku": "SPE_E3", "currency": "EUR", "monthly_price": -1, "organization": "Beta"},
+                           {"sku": "", "currency": "USD", "monthly_price": 1.0, "organization": None}])
+    with pytest.raises(PriceError, match="row 2: .*row 3: "):
+        save_price_list(synced, edited, actor="admin@msp.example")
+    assert price_list(synced).values.tolist() == [["SPB", "USD", 22.0, None]]       # nothing changed
+    edited.loc[1, "monthly_price"] = 33.6
+    edited = edited.drop(index=2)
+    assert save_price_list(synced, edited, actor="admin@msp.example") == 2
+    assert price_list(synced).values.tolist() == [["SPE_E3", "USD", 36.0, None], ["SPE_E3", "EUR", 33.6, "Beta"]]
