@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
-from o365lic import demo, reports
+from o365lic import cli_reports, demo, reports
 from o365lic.config import ConfigError, Settings, load_settings
 from o365lic.export import licenses_csv
 from o365lic.graph import GraphError
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--latency-ms", type=int, default=0)
     simulate.add_argument("--users-per-tenant", type=int, default=None)
     simulate.add_argument("--seed", type=int, default=365)
+    cli_reports.add_parsers(commands, export)
     return parser
 
 
@@ -224,6 +225,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
 
 
 def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    if args.costs:
+        return cli_reports.export_costs(args, settings, out, err)
     store = Store(settings.db_path)
     if settings.demo_mode:
         demo.ensure_demo_tenants(store)
@@ -284,7 +287,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         settings = load_settings()
         handler = {"tenants": _cmd_tenants, "sync": _cmd_sync, "export": _cmd_export,
-                   "disconnect": _cmd_disconnect, "names": _cmd_names}[args.command]
+                   "disconnect": _cmd_disconnect, "names": _cmd_names,
+                   **cli_reports.HANDLERS}[args.command]
         return handler(args, settings, out, err)
     except ConfigError as exc:
         print(f"error: configuration: {exc}", file=err)

@@ -61,6 +61,7 @@ _KEYS = (
     "O365LIC_CONCURRENCY",
     "O365LIC_PARTNER_TENANT",
     "O365LIC_PRODUCT_NAMES_URL",
+    "O365LIC_NOTIFY_URLS",
 )
 
 
@@ -84,6 +85,7 @@ class Settings:
     partner_tenant: str | None = None
     product_names_url: str = DEFAULT_PRODUCT_NAMES_URL
     demo: bool = False
+    notify_urls: str | None = field(default=None, repr=False)  # a secret (apprise URLs hold passwords)
 
     @property
     def demo_mode(self) -> bool:
@@ -188,4 +190,5 @@ def load_settings(
         partner_tenant=get("O365LIC_PARTNER_TENANT"),
         product_names_url=_https_url(
             "O365LIC_PRODUCT_NAMES_URL", get("O365LIC_PRODUCT_NAMES_URL") or DEFAULT_PRODUCT_NAMES_URL),
+        notify_urls=get("O365LIC_NOTIFY_URLS"),
     )

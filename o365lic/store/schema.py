@@ -327,8 +327,25 @@ CREATE TABLE audit_log (
 );
 """
 
+# Version 5 (numbered 5 by the plan; the lead renumbers at merge): the price list (a monthly
+# price per seat of a SKU, by part number or skuId, optionally for one organization) and the
+# thresholds of the alert rules.
+_V5 = """
+CREATE TABLE price_list (
+    sku VARCHAR NOT NULL,
+    organization_id INTEGER,
+    currency VARCHAR NOT NULL,
+    monthly_price DECIMAL(18, 4) NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE alert_settings (
+    name VARCHAR NOT NULL,
+    value DOUBLE NOT NULL
+);
+"""
+
 #: Migrations in order; migration N brings the schema from version N-1 to N. Append only.
-_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V5)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
