@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Iterable, Mapping
 
 __all__ = ["NAME_SIMILARITY_THRESHOLD", "Suggestion", "normalize_name", "suggest_match"]
 

@@ -1,9 +1,16 @@
-"""Shared fixtures: a running Microsoft 365 simulator, settings pointed at it, a fresh DuckDB."""
+"""Shared fixtures: a running Microsoft 365 simulator, settings pointed at it, a fresh DuckDB.
+
+Also the suite's markers (registered in pyproject.toml), applied here at collection:
+``browser`` on every test under ``tests/e2e/``, ``slow`` on the tests listed in
+:data:`SLOW_TESTS`, and ``microsoft_names`` on the tests that read Microsoft's whole
+product-names file; those are skipped, with the reason, when the file is not beside the
+repository (a fresh clone has only :data:`SAMPLE_PRODUCT_NAMES_CSV`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -12,8 +19,48 @@ from o365lic.graph import GraphConnector
 from o365lic.simulator import Simulator, start_simulator
 from o365lic.store import Store, add_integration
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+TESTS = REPO / "tests"
+E2E = TESTS / "e2e"
+
+#: Microsoft's whole "Product names and service plan identifiers for licensing" file, kept
+#: outside the repository (``../shared/data/``); may be missing.
+SHARED_DATA = REPO.parent / "shared" / "data"
 PRODUCT_NAMES_CSV = SHARED_DATA / "product-names-and-service-plan-identifiers.csv"
+HAVE_MICROSOFT_NAMES = PRODUCT_NAMES_CSV.is_file()
+MICROSOFT_NAMES_MISSING = (
+    f"needs Microsoft's whole product-names file at {PRODUCT_NAMES_CSV}, which is not beside this "
+    "repository; tests/data/product-names-sample.csv covers the rest"
+)
+
+#: The team's small file in Microsoft's exact format (UTF-8 BOM, CRLF, Microsoft's header, a
+#: quoted name with a comma, non-breaking and trailing spaces): every SKU of the simulator's
+#: catalog and of licenses.BUILTIN_PRODUCT_NAMES, three service-plan rows at most each.
+SAMPLE_PRODUCT_NAMES_CSV = TESTS / "data" / "product-names-sample.csv"
+
+#: Tests that need Microsoft's whole file and are not marked ``microsoft_names`` in their own
+#: module (their owners may mark them and drop them from here).
+MICROSOFT_NAMES_TESTS = frozenset({
+    "tests/test_licenses.py::test_parse_microsofts_product_names_file",
+})
+
+#: Non-browser tests over ~10 s (``--durations=30``, 2 shared cores); ``-m "not slow"`` skips them.
+SLOW_TESTS: frozenset[str] = frozenset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark browser, slow and Microsoft-file tests; skip the last when the file is missing."""
+    skip_names = pytest.mark.skip(reason=MICROSOFT_NAMES_MISSING)
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.browser)
+        test_id = item.nodeid.split("[", 1)[0]
+        if test_id in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+        if test_id in MICROSOFT_NAMES_TESTS:
+            item.add_marker(pytest.mark.microsoft_names)
+        if not HAVE_MICROSOFT_NAMES and item.get_closest_marker("microsoft_names") is not None:
+            item.add_marker(skip_names)
 
 
 def settings_for(sim: Simulator, db_path: Path, concurrency: int = 4) -> Settings:

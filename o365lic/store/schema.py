@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 __all__ = ["LICENSE_TYPE_NAME", "LICENSE_TYPE_FIELDS", "SCHEMA_VERSION", "migrate"]
@@ -360,7 +362,12 @@ def _current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the schema up to date in one transaction per migration; returns the version."""
+    """Bring the schema up to date in one transaction per migration; returns the version.
+
+    A migration is SQL text or, for a change SQL cannot say, a function given the connection
+    inside the migration's transaction. A migration that fails rolls back whole and leaves the
+    database at the version before it. Migrations already applied are never run again.
+    """
     version = _current_version(con)
     if version > SCHEMA_VERSION:
         raise RuntimeError(
@@ -368,9 +375,13 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             f"{SCHEMA_VERSION}); upgrade o365lic"
         )
     for number in range(version + 1, SCHEMA_VERSION + 1):
+        step: str | Callable[[duckdb.DuckDBPyConnection], object] = _MIGRATIONS[number - 1]
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(_MIGRATIONS[number - 1])
+            if callable(step):
+                step(con)
+            else:
+                con.execute(step)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
             con.execute("COMMIT")
         except BaseException:
