@@ -49,7 +49,7 @@ from o365lic.store import (
     update_integration,
 )
 from o365lic.store.audit import audit_log
-from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant
+from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant, organization_name
 from o365lic.sync import SyncInProgressError, TenantSyncResult, sync_lock, sync_tenants
 from o365lic.tenants import discover_tenants, import_tenants
 from o365lic.text import clean_name
@@ -263,6 +263,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
     store = _store(settings)
     actor = cli_actor()
     if args.tenants_command == "add":
+        organization_name(args.organization)  # a blank name is refused before asking Microsoft
         value = validate_tenant_input(args.tenant)
         runtime = _runtime(settings, store)
         try:

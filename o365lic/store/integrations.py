@@ -22,6 +22,7 @@ __all__ = [
     "get_integration",
     "list_integrations",
     "list_organizations",
+    "organization_name",
     "tenant_subject",
     "update_integration",
 ]
