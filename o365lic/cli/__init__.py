@@ -49,7 +49,11 @@ from o365lic.store import (
     update_integration,
 )
 from o365lic.store.audit import audit_log
-from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant, organization_name
+from o365lic.store.integrations import (
+    MAX_INTERVAL_MINUTES,
+    find_tenant,
+    organization_name,
+)
 from o365lic.sync import SyncInProgressError, TenantSyncResult, sync_lock, sync_tenants
 from o365lic.tenants import discover_tenants, import_tenants
 from o365lic.text import clean_name
