@@ -6,11 +6,18 @@ import argparse
 import errno
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence, TextIO, cast
 
 from o365lic import demo, reports
+from o365lic.cli.common import (
+    close_interrupted_runs,
+    open_store,
+    tenant_ids,
+    terminal_name,
+    utc_text,
+    write_file,
+)
 from o365lic.cli.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -25,7 +32,6 @@ from o365lic.config import Settings, load_settings
 from o365lic.export import guard_cell, iso_utc, licenses_csv
 from o365lic.graph import (
     GraphError,
-    is_tenant_guid,
     resolve_tenant_id,
     validate_tenant_input,
 )
@@ -42,19 +48,14 @@ from o365lic.store import (
     ignore_tenants,
     list_integrations,
     list_organizations,
-    mark_interrupted_runs,
     match_tenants,
     revert_matches,
     suggestions,
     update_integration,
 )
 from o365lic.store.audit import audit_log
-from o365lic.store.integrations import (
-    MAX_INTERVAL_MINUTES,
-    find_tenant,
-    organization_name,
-)
-from o365lic.sync import SyncInProgressError, TenantSyncResult, sync_lock, sync_tenants
+from o365lic.store.integrations import MAX_INTERVAL_MINUTES, organization_name
+from o365lic.sync import TenantSyncResult, sync_tenants
 from o365lic.tenants import discover_tenants, import_tenants
 from o365lic.text import clean_name
 
@@ -205,66 +206,8 @@ def _runtime(settings: Settings, store: Store) -> Settings:
     return settings
 
 
-def _store(settings: Settings) -> Store:
-    """The database, after checking that its path can hold one (one clear line if not)."""
-    path = Path(settings.db_path)
-    if path.is_dir():
-        raise CliError(f"the database {path} is a folder, not a file: set O365LIC_DB to a file")
-    if not path.exists():
-        for parent in path.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise CliError(f"cannot create the database {path}: {parent} is a file, not a folder "
-                                   "(set O365LIC_DB to another path)")
-                if not os.access(parent, os.W_OK | os.X_OK):
-                    raise CliError(f"cannot create the database {path}: the folder {parent} is not writable "
-                                   "(set O365LIC_DB to another path)")
-                break
-    return Store(path)
-
-
-def _tenant_ids(store: Store, settings: Settings, tenants: Sequence[str]) -> list[str]:
-    """Tenant ids for what was typed: a GUID as it is; a domain looked up among the stored
-    tenants' default and verified domains first, then with Microsoft's sign-in service."""
-    found: list[str] = []
-    for text in tenants:
-        value = validate_tenant_input(text)
-        tenant_id = value if is_tenant_guid(value) else find_tenant(store, value)
-        if tenant_id is None:
-            try:
-                tenant_id = resolve_tenant_id(demo.runtime_settings(settings), value)
-            except GraphError as exc:
-                raise CliError(f"{value}: {exc.message}") from None
-        found.append(tenant_id)
-    return found
-
-
-def _name(text: object, width: int | None = None) -> str:
-    """A name from the database or a tenant, fit for the terminal."""
-    name = clean_name(text) or "-"
-    return name[:width] if width else name
-
-
-def _close_interrupted_runs(store: Store) -> None:
-    """Show runs left 'running' by a killed sync as Error ("interrupted"), when no sync runs."""
-    # TODO(lead): replace the body with o365lic.sync.recover_interrupted_runs(store) at merge
-    try:
-        with sync_lock(store.path):
-            mark_interrupted_runs(store)
-    except (SyncInProgressError, OSError):
-        pass  # a sync is running (its runs are real) or the lock cannot be taken: show as stored
-
-
-def _utc(moment: datetime | None) -> str:
-    if moment is None:
-        return "-"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    store = _store(settings)
+    store = open_store(settings)
     actor = cli_actor()
     if args.tenants_command == "add":
         organization_name(args.organization)  # a blank name is refused before asking Microsoft
@@ -276,10 +219,10 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
             raise CliError(f"{value}: {exc.message}") from None
         integration = add_integration(store, tenant_id, args.organization,
                                       default_domain=None if tenant_id == value else value, actor=actor)
-        print(f"connected {integration.tenant_id} to {_name(integration.organization)}", file=out)
+        print(f"connected {integration.tenant_id} to {terminal_name(integration.organization)}", file=out)
         return EXIT_OK
     if args.tenants_command in ("pause", "resume", "interval", "match"):
-        args.tenants = _tenant_ids(store, settings, args.tenants)
+        args.tenants = tenant_ids(store, settings, args.tenants)
     runtime = _runtime(settings, store)
     if args.tenants_command == "import":
         try:
@@ -291,13 +234,13 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         # TODO(lead): pass actor=actor once tenants.import_tenants forwards it to add_integration
         report = import_tenants(store, runtime, text)
         for integration in report.added:
-            print(f"connected {integration.tenant_id} to {_name(integration.organization)}", file=out)
+            print(f"connected {integration.tenant_id} to {terminal_name(integration.organization)}", file=out)
         for line, message in report.errors:
             print(f"error: {args.file}, line {line}: {one_line(message)}", file=err)
         print(f"{len(report.added)} tenants added, {len(report.errors)} rows refused", file=out)
         return EXIT_FAILED if report.errors else EXIT_OK
     if args.tenants_command == "list":
-        _close_interrupted_runs(store)
+        close_interrupted_runs(store)
         rows = list_integrations(store)
         if not rows:
             print("no tenants connected; add one with: python -m o365lic tenants add TENANT --organization NAME", file=out)
@@ -307,11 +250,11 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         for i in rows:
             who = i.organization or (f"({i.tenant_name or i.default_domain})"
                                      if i.tenant_name or i.default_domain else None)
-            print(f"{_name(who, 30):30} {i.tenant_id:36} {i.match_state:9} {i.status:12} "
-                  f"{_utc(i.last_sync_at):19} {'yes' if i.sync_licenses else 'no':14} "
+            print(f"{terminal_name(who, 30):30} {i.tenant_id:36} {i.match_state:9} {i.status:12} "
+                  f"{utc_text(i.last_sync_at):19} {'yes' if i.sync_licenses else 'no':14} "
                   f"{i.sync_interval_minutes} min", file=out)
             if i.last_error and i.status == "Error":
-                print(f"    last error: {_name(one_line(i.last_error))}", file=out)
+                print(f"    last error: {terminal_name(one_line(i.last_error))}", file=out)
         return EXIT_OK
     if args.tenants_command == "discover":
         found = discover_tenants(runtime)
@@ -320,9 +263,9 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         for tenant in found:
             tenant_id = tenant["tenant_id"]
             state = added.get(tenant_id, "known")
-            hint = f"  suggested: {_name(suggested[tenant_id].organization)} ({suggested[tenant_id].reason})" \
+            hint = f"  suggested: {terminal_name(suggested[tenant_id].organization)} ({suggested[tenant_id].reason})" \
                 if tenant_id in suggested else ""
-            print(f"{_name(tenant_id)}  {state:9} {_name(tenant['domain']):40} {_name(tenant['name'])}{hint}",
+            print(f"{terminal_name(tenant_id)}  {state:9} {terminal_name(tenant['domain']):40} {terminal_name(tenant['name'])}{hint}",
                   file=out)
         print(f"{len(found)} customer tenants, {len(added)} new", file=out)
         return EXIT_OK
@@ -349,7 +292,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
 
 
 def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    store = _store(settings)
+    store = open_store(settings)
     runtime = _runtime(settings, store)
 
     def progress(result: TenantSyncResult, done: int, total: int) -> None:
@@ -366,18 +309,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _write_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` (its folders created), or one clear CliError."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {os_reason(exc)}") from None
-
-
 def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    store = _store(settings)
+    store = open_store(settings)
     if settings.demo_mode:
         demo.ensure_demo_tenants(store)
     organizations = None
@@ -386,12 +319,12 @@ def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
         names = {name.lower(): name for _, name in list_organizations(store)}
         match = names.get(clean_name(args.organization).lower())
         if match is None:
-            raise CliError(f"no organization named {_name(args.organization)!r}")
+            raise CliError(f"no organization named {terminal_name(args.organization)!r}")
         organizations = [match]
     table = reports.licenses(store, organizations=organizations, include_free=not args.without_free)
     text = licenses_csv(table)
     if args.out:
-        _write_file(args.out, text)
+        write_file(args.out, text)
         print(f"{len(table)} licenses written to {args.out}", file=err)
     else:
         out.write(text)
@@ -399,9 +332,9 @@ def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _cmd_disconnect(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    store = _store(settings)
+    store = open_store(settings)
     mode: DisconnectMode = "keep-data" if args.keep_data else "delete-data"
-    tenant_id = _tenant_ids(store, settings, [args.tenant])[0]
+    tenant_id = tenant_ids(store, settings, [args.tenant])[0]
     report = disconnect_tenant(store, tenant_id, mode, actor=cli_actor())
     if mode == "keep-data":
         print(f"disconnected {report.tenant_id}; kept {report.assets} license assets and their history", file=out)
@@ -413,14 +346,14 @@ def _cmd_disconnect(args: argparse.Namespace, settings: Settings, out: TextIO, e
 
 
 def _cmd_names(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    store = _store(settings)
+    store = open_store(settings)
     count = refresh_product_names(store, _runtime(settings, store), file=args.file)
     print(f"product names loaded for {count} SKUs; the next sync uses them", file=out)
     return EXIT_OK
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    log = audit_log(_store(settings), limit=args.limit)
+    log = audit_log(open_store(settings), limit=args.limit)
     log["When"] = [iso_utc(v) for v in log["When"]]
     for column in ("Who", "Action", "Target", "Detail"):
         log[column] = [guard_cell("" if v is None or v != v else str(v)) for v in log[column]]
