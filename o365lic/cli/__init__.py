@@ -221,9 +221,9 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
                                       default_domain=None if tenant_id == value else value, actor=actor)
         print(f"connected {integration.tenant_id} to {terminal_name(integration.organization)}", file=out)
         return EXIT_OK
+    runtime = _runtime(settings, store)
     if args.tenants_command in ("pause", "resume", "interval", "match"):
         args.tenants = tenant_ids(store, settings, args.tenants)
-    runtime = _runtime(settings, store)
     if args.tenants_command == "import":
         try:
             text = args.file.read_text(encoding="utf-8")
@@ -296,7 +296,7 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
     runtime = _runtime(settings, store)
 
     def progress(result: TenantSyncResult, done: int, total: int) -> None:
-        print(f"[{done}/{total}] {result.line()}", file=out, flush=True)
+        print(f"[{done}/{total}] {clean_name(result.line(), 4000)}", file=out, flush=True)
 
     results = sync_tenants(store, runtime, tenants=args.tenant, due_only=args.due,
                            trigger="due" if args.due else "cli", on_result=progress)
