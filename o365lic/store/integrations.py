@@ -39,8 +39,8 @@ def check_interval(minutes: int) -> int:
     """``minutes`` when it is a whole number from 1 to :data:`MAX_INTERVAL_MINUTES`, else IntegrationError."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_INTERVAL_MINUTES:
         raise IntegrationError(
-            f"the sync interval must be a whole number of minutes from 1 to {MAX_INTERVAL_MINUTES} "
-            f"(one year), not {minutes}"
+            f"the sync interval must be at least one minute and at most {MAX_INTERVAL_MINUTES} minutes "
+            f"(one year), in whole minutes, not {minutes}"
         )
     return minutes
 
