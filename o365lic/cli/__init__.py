@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
 import sys
 from pathlib import Path
 from typing import Sequence, TextIO, cast
 
 from o365lic import demo, reports
 from o365lic.cli.common import (
+    TENANT_HELP,
     close_interrupted_runs,
+    interval_minutes,
     open_store,
+    port_number,
+    positive_int,
     tenant_ids,
     terminal_name,
     utc_text,
@@ -27,7 +30,7 @@ from o365lic.cli.errors import (
     one_line,
     os_reason,
 )
-from o365lic.cli.output import ScrubbedStream, cli_actor
+from o365lic.cli.output import ScrubbedStream, cli_actor, quiet_stdout
 from o365lic.config import Settings, load_settings
 from o365lic.export import guard_cell, iso_utc, licenses_csv
 from o365lic.graph import (
@@ -80,31 +83,6 @@ exit codes: 0 success, 1 a failure (a tenant failed, bad input, the database is 
 damaged, a file cannot be written), 2 a configuration or usage error, 130 interrupted (Ctrl-C).
 """
 
-TENANT_HELP = "tenant id (GUID) or one of its verified domains such as contoso.onmicrosoft.com"
-
-
-def _minutes(text: str) -> int:
-    """A sync interval from the command line: a whole number of minutes, one minute to one year."""
-    value = int(text)  # not a number: argparse reports a usage error
-    if not 1 <= value <= MAX_INTERVAL_MINUTES:
-        raise CliError(f"--minutes must be from 1 to {MAX_INTERVAL_MINUTES} (one year), not {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m o365lic", description=DESCRIPTION, epilog=EPILOG,
@@ -145,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("tenants", nargs="+", metavar="TENANT", help=TENANT_HELP)
     interval = tenant_commands.add_parser("interval", help="set how often a tenant is due (sync --due)")
     interval.add_argument("tenants", nargs="+", metavar="TENANT", help=TENANT_HELP)
-    interval.add_argument("--minutes", type=_minutes, required=True, metavar="N",
+    interval.add_argument("--minutes", type=interval_minutes, required=True, metavar="N",
                           help=f"from 1 to {MAX_INTERVAL_MINUTES} (one year)")
 
     sync = commands.add_parser(
@@ -180,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="a copy of 'Product names and service plan identifiers for licensing.csv'")
 
     simulate = commands.add_parser("simulate", help="run the Microsoft 365 simulator in the foreground")
-    simulate.add_argument("--port", type=_port, default=8365)
+    simulate.add_argument("--port", type=port_number, default=8365)
     simulate.add_argument("--tenants", type=int, default=6)
     simulate.add_argument("--latency-ms", type=int, default=0)
     simulate.add_argument("--users-per-tenant", type=int, default=None)
@@ -190,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
         "audit", help="the audit log as CSV: who changed what, when (newest first)",
         description="Connect, match, disconnect, pause, resume, interval, sync settings, security settings, "
                     "roles and groups, with who did it (cli:<user> from the command line) and when (UTC).")
-    audit.add_argument("--limit", type=_positive, default=500, metavar="N", help="at most N entries (default 500)")
+    audit.add_argument("--limit", type=positive_int, default=500, metavar="N", help="at most N entries (default 500)")
 
     # New commands: add a parser above and a handler to COMMANDS below; errors are worded in
     # o365lic/cli/errors.py, so a handler just raises.
@@ -386,19 +364,6 @@ COMMANDS = {
 }
 
 
-def _quiet_stdout(stream: TextIO | None) -> None:
-    """After a broken pipe, point standard output at /dev/null so that the interpreter's final
-    flush does not complain."""
-    if stream is None or stream is not sys.stdout:
-        return
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, stream.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code. Every error is one line on ``err``."""
     raw_out = out if out is not None else sys.stdout
@@ -423,7 +388,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except BaseException as exc:  # noqa: BLE001 - the one place where errors become a line
         code, line = describe(exc, database=database)
         if isinstance(exc, BrokenPipeError):
-            _quiet_stdout(raw_out)
+            quiet_stdout(raw_out)
         if line:
             try:
                 print(f"error: {line}" if code != 130 else line, file=stderr, flush=True)

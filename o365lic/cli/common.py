@@ -3,6 +3,7 @@ write files. Errors are raised (worded in :mod:`o365lic.cli.errors`)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,11 +19,22 @@ from o365lic.graph import (
     validate_tenant_input,
 )
 from o365lic.store import Store, mark_interrupted_runs
-from o365lic.store.integrations import find_tenant
+from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant
 from o365lic.sync import SyncInProgressError, sync_lock
 from o365lic.text import clean_name
 
-__all__ = ["close_interrupted_runs", "open_store", "tenant_ids", "terminal_name", "utc_text", "write_file"]
+__all__ = [
+    "TENANT_HELP",
+    "close_interrupted_runs",
+    "interval_minutes",
+    "open_store",
+    "port_number",
+    "positive_int",
+    "tenant_ids",
+    "terminal_name",
+    "utc_text",
+    "write_file",
+]
 
 
 def open_store(settings: Settings) -> Store:
@@ -91,3 +103,28 @@ def write_file(path: Path, text: str) -> None:
             file.write(text)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {os_reason(exc)}") from None
+
+
+TENANT_HELP = "tenant id (GUID) or one of its verified domains such as contoso.onmicrosoft.com"
+
+
+def interval_minutes(text: str) -> int:
+    """A sync interval from the command line: a whole number of minutes, one minute to one year."""
+    value = int(text)  # not a number: argparse reports a usage error
+    if not 1 <= value <= MAX_INTERVAL_MINUTES:
+        raise CliError(f"--minutes must be from 1 to {MAX_INTERVAL_MINUTES} (one year), not {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import errno
 import getpass
+import os
+import sys
 from collections.abc import Iterable
 from typing import TextIO
 
 from o365lic.text import clean_name, scrub_secrets
 
-__all__ = ["ScrubbedStream", "cli_actor"]
+__all__ = ["ScrubbedStream", "cli_actor", "quiet_stdout"]
 
 
 class ScrubbedStream:
@@ -51,3 +53,16 @@ def cli_actor() -> str:
     except Exception:  # no user name in the environment or the password database
         name = ""
     return f"cli:{name}" if name else "cli"
+
+
+def quiet_stdout(stream: TextIO | None) -> None:
+    """After a broken pipe, point standard output at /dev/null so that the interpreter's final
+    flush does not complain."""
+    if stream is None or stream is not sys.stdout:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
