@@ -167,6 +167,20 @@ def test_a_database_in_a_read_only_folder(tmp_path: Path, monkeypatch: pytest.Mo
         folder.chmod(0o700)
 
 
+@pytest.mark.skipif(not Path("/sys/fs").is_dir(), reason="needs Linux sysfs")
+def test_a_database_in_a_folder_where_no_file_can_be_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/sys/fs refuses new files even to root: the unwritable folder the chmod test cannot make."""
+    target = "/sys/fs/o365lic-test.duckdb"
+    monkeypatch.setenv("O365LIC_DB", target)
+    for argv in (["tenants", "list"], ["export"], ["sync"]):
+        code, out, err = run(*argv)
+        assert code == 1 and out == ""
+        line = one_clear_line(err)
+        assert line.startswith("error: cannot") and target in line and (
+            "not writable" in line or "Permission denied" in line), line
+    assert not Path(target).exists()
+
+
 def test_a_sync_lock_that_cannot_be_created(connected: Store, db_path: Path) -> None:
     """The lock file beside the database cannot be opened (here a folder is in its place)."""
     Path(f"{db_path}.sync.lock").mkdir()
