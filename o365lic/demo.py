@@ -54,7 +54,7 @@ def ensure_demo_tenants(store: Store) -> int:
     tenants = generate_tenants(DEMO_TENANTS, DEMO_SEED)
     for tenant in tenants:
         add_integration(store, tenant.tenant_id, tenant.display_name,
-                        tenant_name=tenant.display_name, default_domain=tenant.domains[0])
+                        tenant_name=tenant.display_name, default_domain=tenant.domains[0], actor="demo")
     with store.transaction() as con:
         con.execute("INSERT INTO app_state (key, value) VALUES ('demo_seeded', 'yes')")
     return len(tenants)

@@ -11,6 +11,7 @@ from o365lic.store import (
     Store,
     add_integration,
     disconnect_tenant,
+    get_integration,
     list_integrations,
 )
 from o365lic.sync import sync_tenants
@@ -130,3 +131,99 @@ def test_cli_disconnect(sim: Simulator, store: Store, db_path, monkeypatch) -> N
     code, _, err = run("disconnect", tenants[1], "--delete-data")
     assert code == 1 and "not connected" in err
     assert {i.tenant_id for i in list_integrations(store)} == set(tenants[2:])
+
+
+# --- data stays where it belongs (issue 7) ---------------------------------------------------
+
+def _by_organization(store: Store) -> dict[str, tuple[int, int]]:
+    """Organization -> (license assets, of them synced)."""
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in store.rows(
+        "SELECT organization, count(*), count(*) FILTER (WHERE synced) FROM office365_licenses GROUP BY 1")}
+
+
+def test_after_delete_data_the_organization_still_exports_an_empty_csv(
+    own_simulator: Simulator, store: Store, db_path, monkeypatch
+) -> None:
+    from tests.test_cli import HEADER, run
+
+    monkeypatch.setenv("O365LIC_DB", str(db_path))
+    tenant = next(iter(own_simulator.tenants.values()))
+    add_integration(store, tenant.tenant_id, "Woodgrove Bank")
+    sync_tenants(store, settings_for(own_simulator, db_path))
+    assert _by_organization(store)["Woodgrove Bank"][0] > 0
+    assert run("disconnect", tenant.tenant_id, "--delete-data")[0] == 0
+    code, out, err = run("export", "--organization", "woodgrove  bank")
+    assert code == 0, err
+    assert out.splitlines() == [HEADER]
+    code, _, err = run("export", "--organization", "Nobody Inc")
+    assert code == 1 and "no organization named" in err
+
+
+def test_reconnecting_a_kept_tenant_to_another_organization_leaves_the_kept_data_where_it_was(
+    own_simulator: Simulator, store: Store, db_path, monkeypatch
+) -> None:
+    from tests.test_cli import run
+
+    monkeypatch.setenv("O365LIC_DB", str(db_path))
+    tenant = next(iter(own_simulator.tenants.values()))
+    settings = settings_for(own_simulator, db_path)
+    add_integration(store, tenant.tenant_id, "Old Owner")
+    sync_tenants(store, settings)
+    kept = _by_organization(store)["Old Owner"][0]
+    assert kept > 0
+    assert run("disconnect", tenant.tenant_id, "--keep-data")[0] == 0
+    assert _by_organization(store) == {"Old Owner": (kept, 0)}
+
+    add_integration(store, tenant.tenant_id, "New Owner")
+    assert get_integration(store, tenant.tenant_id).status == "Never synced"
+    code, out, _ = run("tenants", "list")
+    assert code == 0
+    line = next(x for x in out.splitlines() if tenant.tenant_id in x)
+    assert "New Owner" in line and "Never synced" in line and " OK " not in line
+    assert _by_organization(store) == {"Old Owner": (kept, 0)}  # nothing moved at connect
+
+    sync_tenants(store, settings)
+    # the kept licenses stay with their organization, unsynced; the new connection starts fresh
+    assert _by_organization(store) == {"Old Owner": (kept, 0), "New Owner": (kept, kept)}
+    assert get_integration(store, tenant.tenant_id).status == "OK"
+    code, out, _ = run("export", "--organization", "Old Owner")
+    assert code == 0 and len(out.splitlines()) == kept + 1
+
+
+def test_reconnecting_to_the_same_organization_is_never_synced_until_it_syncs(
+    own_simulator: Simulator, store: Store, db_path
+) -> None:
+    tenant = next(iter(own_simulator.tenants.values()))
+    settings = settings_for(own_simulator, db_path)
+    add_integration(store, tenant.tenant_id, "Same")
+    sync_tenants(store, settings)
+    assert get_integration(store, tenant.tenant_id).status == "OK"
+    disconnect_tenant(store, tenant.tenant_id, "keep-data")
+    again = add_integration(store, tenant.tenant_id, "Same")
+    assert again.status == "Never synced" and again.last_sync_at is None
+    sync_tenants(store, settings)
+    assert get_integration(store, tenant.tenant_id).status == "OK"
+
+
+def test_delete_data_keeps_its_audit_entries(own_simulator: Simulator, store: Store, db_path) -> None:
+    from o365lic.store.audit import audit_log
+
+    tenant = next(iter(own_simulator.tenants.values()))
+    add_integration(store, tenant.tenant_id, "Audited", actor="cli:alice")
+    sync_tenants(store, settings_for(own_simulator, db_path))
+    report = disconnect_tenant(store, tenant.tenant_id, "delete-data", actor="cli:bob")
+    log = audit_log(store)
+    assert store.scalar("SELECT count(*) FROM integrations WHERE tenant_id = ?", [tenant.tenant_id]) == 0
+    mine = log[log["Target"].str.contains(tenant.tenant_id)]
+    assert list(zip(mine["Who"], mine["Action"])) == [
+        ("cli:bob", "disconnect (delete data)"), ("cli:alice", "connect")]
+    assert all("Audited" in t for t in mine["Target"])
+    assert f"deleted {report.assets} license assets" in mine["Detail"].iloc[0]
+
+
+def test_a_failed_disconnect_writes_no_audit_entry(sim: Simulator, store: Store) -> None:
+    connect_all(store, sim)
+    before = store.scalar("SELECT count(*) FROM audit_log")
+    with pytest.raises(IntegrationError):
+        disconnect_tenant(store, "00000000-0000-0000-0000-000000000001", "keep-data")
+    assert store.scalar("SELECT count(*) FROM audit_log") == before

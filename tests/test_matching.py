@@ -147,3 +147,62 @@ def test_create_organization_in_bulk_is_all_or_nothing(sim: Simulator, store: St
         create_organizations_for(store, [ids[0], "00000000-0000-0000-0000-000000000001"])
     assert {i.match_state for i in list_integrations(store)} == {"unmatched"}
     assert store.scalar("SELECT count(*) FROM organizations") == 0
+
+
+def _log(store: Store) -> list[tuple[str, str, str, str]]:
+    """The audit log, oldest first: (who, action, target, detail)."""
+    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in store.rows(
+        "SELECT actor, action, target, detail FROM audit_log ORDER BY id")]
+
+
+def test_every_match_action_is_in_the_audit_log(sim: Simulator, store: Store, db_path) -> None:
+    tenants = list(sim.tenants.values())
+    ids = [t.tenant_id for t in tenants]
+    with store.transaction() as con:
+        ensure_organization(con, "Umbrella Holdings")
+        ensure_organization(con, tenants[0].display_name + " Inc")
+    _discover(store, sim, db_path)
+    start = len(_log(store))
+    accept_suggested_matches(store, ids[:1], actor="cli:ann")
+    create_organizations_for(store, ids[1:2], actor="cli:ann")
+    match_tenants(store, ids[2:3], "Umbrella Holdings", actor="web:bob@msp.example")
+    ignore_tenants(store, ids[3:4], actor="cli:ann")
+    revert_matches(store, ids[2:3], actor="cli:ann")
+    entries = _log(store)[start:]
+    assert [(who, action, detail) for who, action, _, detail in entries] == [
+        ("cli:ann", "match", f"matched to {tenants[0].display_name} Inc"),
+        ("cli:ann", "match", f"matched to {tenants[1].display_name}"),
+        ("web:bob@msp.example", "match", "matched to Umbrella Holdings"),
+        ("cli:ann", "match", "ignored: never synced"),
+        ("cli:ann", "match", "match reverted: unmatched"),
+    ]
+    for (_, _, target, _), tenant_id in zip(entries, [ids[0], ids[1], ids[2], ids[3], ids[2]]):
+        assert target.startswith(f"tenant {tenant_id} (")
+    assert entries[2][2] == f"tenant {ids[2]} (Umbrella Holdings)"
+    # a refused action logs nothing
+    with pytest.raises(IntegrationError):
+        match_tenants(store, ids[:1], "Nobody Inc", actor="cli:ann")
+    assert len(_log(store)) == start + 5
+
+
+def test_control_characters_are_removed_from_names_and_a_blank_name_refused(store: Store) -> None:
+    from o365lic.store import add_integration
+
+    added = add_discovered_tenants(store, [
+        {"tenant_id": "11111111-1111-1111-1111-111111111111", "name": "Evil\x1b[31m Corp\x00\x07",
+         "domain": "EVIL\x1b[0m.example"},
+    ])
+    assert added == [("11111111-1111-1111-1111-111111111111", "unmatched")]
+    assert store.rows("SELECT tenant_name, default_domain FROM integrations") == [("Evil Corp", "evil.example")]
+    create_organizations_for(store, ["11111111-1111-1111-1111-111111111111"])
+    assert store.rows("SELECT name FROM organizations") == [("Evil Corp",)]
+    integration = add_integration(store, "22222222-2222-2222-2222-222222222222", "\x1b]0;pwned\x07Acme\r\nLtd",
+                                  tenant_name="T\x00enant", default_domain="acme.example")
+    assert (integration.organization, integration.tenant_name) == ("Acme Ltd", "Tenant")
+    for bad in ("\x1b[2J\x00", "   ", "\x00\x01\x02"):
+        with pytest.raises(IntegrationError, match="name"):
+            add_integration(store, "33333333-3333-3333-3333-333333333333", bad)
+        with pytest.raises(IntegrationError, match="name"):
+            match_tenants(store, ["22222222-2222-2222-2222-222222222222"], bad)
+    assert store.scalar("SELECT count(*) FROM integrations") == 2
+    assert store.scalar("SELECT count(*) FROM organizations") == 2

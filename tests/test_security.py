@@ -11,6 +11,7 @@ from o365lic import reports
 from o365lic.export import licenses_csv
 from o365lic.simulator import Simulator
 from o365lic.store import (
+    ALL_USERS_LABEL,
     LOCAL_ADMINISTRATOR,
     SecurityError,
     Store,
@@ -119,3 +120,28 @@ def test_the_last_administrator_cannot_be_demoted(store: Store) -> None:
     add_app_user(store, "deputy@msp.example", "Deputy", "Administrator")
     add_app_user(store, boss.email, None, "Editor")
     assert viewer_for(store, boss.email).role == "Editor"
+
+
+def test_roles_groups_and_security_settings_are_in_the_audit_log(restricted, store: Store) -> None:
+    asset_id, org, _ = restricted
+    start = store.scalar("SELECT max(id) FROM audit_log")
+    user = add_app_user(store, "carol@msp.example", "Carol", "Editor", actor="web:admin@msp.example")
+    add_app_user(store, "carol@msp.example", None, "Manager", actor="web:admin@msp.example")
+    add_app_user(store, "carol@msp.example", None, "Manager", actor="web:admin@msp.example")  # no change
+    group = add_group(store, "Aud\x1b[1mitors", actor="cli:ann")
+    set_group_members(store, group, [user], actor="cli:ann")
+    set_asset_security(store, asset_id, restricted=True, group_ids=[group], actor="cli:ann")
+    set_asset_security(store, asset_id, restricted=False, actor="cli:ann")
+    entries = store.rows("SELECT actor, action, target, detail FROM audit_log WHERE id > ? ORDER BY id", [start])
+    name = store.scalar("SELECT name FROM flexible_assets WHERE id = ?", [asset_id])
+    assert entries == [
+        ("web:admin@msp.example", "role", "user carol@msp.example", "added as Editor"),
+        ("web:admin@msp.example", "role", "user carol@msp.example", "role Editor → Manager"),
+        ("cli:ann", "group", "group Auditors", "created"),
+        ("cli:ann", "group", "group Auditors", "members: carol@msp.example"),
+        ("cli:ann", "security settings", f"license {name} of {org}", "restricted to Auditors"),
+        ("cli:ann", "security settings", f"license {name} of {org}", ALL_USERS_LABEL),
+    ]
+    with pytest.raises(SecurityError):
+        set_asset_security(store, asset_id, restricted=True, group_ids=[], actor="cli:ann")
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE id > ?", [start]) == len(entries)

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
 
+from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
-from o365lic.store.integrations import IntegrationError, connected_integration_id
+from o365lic.store.integrations import (
+    IntegrationError,
+    connected_integration_id,
+    tenant_subject,
+)
 from o365lic.store.records import DisconnectMode
 from o365lic.store.schema import LICENSE_TYPE_NAME
 
@@ -32,10 +37,13 @@ class DisconnectReport:
     type_deleted: bool
 
 
-def disconnect_tenant(store: Store, tenant_id: str, mode: DisconnectMode) -> DisconnectReport:
+def disconnect_tenant(
+    store: Store, tenant_id: str, mode: DisconnectMode, *, actor: str = "o365lic"
+) -> DisconnectReport:
     """Stop syncing a tenant; with ``delete-data`` also delete its assets and history.
 
-    Either way the organizations and contacts the integration created stay.
+    Either way the organizations and contacts the integration created stay, and so does the
+    audit entry of the disconnect. Connecting the tenant again starts a new integration.
     """
     if mode not in DISCONNECT_LABELS:
         raise IntegrationError(f"unknown disconnect mode {mode!r}: use keep-data or delete-data")
@@ -53,6 +61,7 @@ def disconnect_tenant(store: Store, tenant_id: str, mode: DisconnectMode) -> Dis
                      "(SELECT id FROM flexible_assets WHERE integration_id = ?)")
         snapshots = count("SELECT count(*) FROM license_snapshots WHERE integration_id = ?")
         type_deleted = False
+        subject = tenant_subject(con, integration_id)
         if mode == "keep-data":
             con.execute("UPDATE integrations SET disconnected_at = ? WHERE id = ?", [now, integration_id])
             con.execute("UPDATE flexible_assets SET synced = FALSE, updated_at = ? WHERE integration_id = ?",
@@ -75,4 +84,11 @@ def disconnect_tenant(store: Store, tenant_id: str, mode: DisconnectMode) -> Dis
                             "(SELECT id FROM flexible_asset_types WHERE name = ?)", [LICENSE_TYPE_NAME])
                 con.execute("DELETE FROM flexible_asset_types WHERE name = ?", [LICENSE_TYPE_NAME])
                 type_deleted = True
+        if mode == "keep-data":
+            detail = f"kept {assets} license assets, unsynced, with their history"
+        else:
+            detail = (f"deleted {assets} license assets, {tags} tags, {snapshots} history rows"
+                      + ("; the Office 365 Licenses type too" if type_deleted else ""))
+        record_audit(con, actor, "disconnect (keep data)" if mode == "keep-data" else "disconnect (delete data)",
+                     subject, detail)
     return DisconnectReport(tenant, mode, assets, tags, snapshots, type_deleted)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Literal
 
+from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
 from o365lic.store.records import Role
+from o365lic.text import clean_name
 
 __all__ = [
     "ALL_USERS_LABEL",
@@ -93,12 +95,15 @@ def _check_role(role: str) -> Role:
     return role  # type: ignore[return-value]
 
 
-def add_app_user(store: Store, email: str, display_name: str | None, role: str) -> int:
+def add_app_user(
+    store: Store, email: str, display_name: str | None, role: str, *, actor: str = "o365lic"
+) -> int:
     """Add an app user (or change an existing user's role); returns the user's id."""
     checked = _check_role(role)
-    address = email.strip().lower()
+    address = clean_name(email).lower()
     if "@" not in address:
-        raise SecurityError(f"{email!r} is not an e-mail address")
+        raise SecurityError(f"{clean_name(email)!r} is not an e-mail address")
+    name = clean_name(display_name) or None
     with store.transaction() as con:
         row = con.execute("SELECT id, role FROM app_users WHERE email = ?", [address]).fetchone()
         if row and row[1] == "Administrator" and checked != "Administrator":
@@ -108,17 +113,20 @@ def add_app_user(store: Store, email: str, display_name: str | None, role: str) 
                 raise SecurityError(f"{address} is the last Administrator: make someone else Administrator first")
         if row:
             con.execute("UPDATE app_users SET role = ?, display_name = coalesce(?, display_name) WHERE id = ?",
-                        [checked, display_name, row[0]])
+                        [checked, name, row[0]])
+            if row[1] != checked:
+                record_audit(con, actor, "role", f"user {address}", f"role {row[1]} → {checked}")
             return int(row[0])
         row = con.execute("INSERT INTO app_users (email, display_name, role) VALUES (?, ?, ?) RETURNING id",
-                          [address, display_name or address, checked]).fetchone()
+                          [address, name or address, checked]).fetchone()
         assert row is not None
+        record_audit(con, actor, "role", f"user {address}", f"added as {checked}")
         return int(row[0])
 
 
-def add_group(store: Store, name: str) -> int:
+def add_group(store: Store, name: str, *, actor: str = "o365lic") -> int:
     """Create a group (or return the one with that name)."""
-    clean = " ".join(name.split())
+    clean = clean_name(name)
     if not clean:
         raise SecurityError("a group needs a name")
     with store.transaction() as con:
@@ -127,17 +135,25 @@ def add_group(store: Store, name: str) -> int:
             return int(row[0])
         row = con.execute("INSERT INTO app_groups (name) VALUES (?) RETURNING id", [clean]).fetchone()
         assert row is not None
+        record_audit(con, actor, "group", f"group {clean}", "created")
         return int(row[0])
 
 
-def set_group_members(store: Store, group_id: int, user_ids: Iterable[int]) -> None:
+def set_group_members(store: Store, group_id: int, user_ids: Iterable[int], *, actor: str = "o365lic") -> None:
     """Make exactly these users the group's members."""
+    members = sorted(set(user_ids))
     with store.transaction() as con:
-        if not con.execute("SELECT count(*) FROM app_groups WHERE id = ?", [group_id]).fetchone()[0]:  # type: ignore[index]
+        group = con.execute("SELECT name FROM app_groups WHERE id = ?", [group_id]).fetchone()
+        if not group:
             raise SecurityError(f"no group {group_id}")
         con.execute("DELETE FROM app_group_members WHERE group_id = ?", [group_id])
-        for user_id in sorted(set(user_ids)):
+        for user_id in members:
             con.execute("INSERT INTO app_group_members (group_id, user_id) VALUES (?, ?)", [group_id, user_id])
+        emails = [str(r[0]) for r in con.execute(
+            "SELECT email FROM app_users WHERE id IN (SELECT user_id FROM app_group_members WHERE group_id = ?) "
+            "ORDER BY email", [group_id]).fetchall()]
+        record_audit(con, actor, "group", f"group {group[0]}",
+                     "members: " + (", ".join(emails) if emails else "none"))
 
 
 def list_app_users(store: Store) -> list[tuple[int, str, str, str]]:
@@ -163,7 +179,8 @@ def viewer_for(store: Store, email: str, display_name: str | None = None) -> Vie
     rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
     no_administrator = not store.scalar("SELECT count(*) FROM app_users WHERE role = 'Administrator'")
     if not rows or no_administrator:
-        add_app_user(store, address, display_name, "Administrator" if no_administrator else "Read-only")
+        add_app_user(store, address, display_name, "Administrator" if no_administrator else "Read-only",
+                     actor=f"sign-in:{address}")
         rows = store.rows("SELECT id, display_name, role FROM app_users WHERE email = ?", [address])
     user_id, name, role = rows[0]
     groups = frozenset(int(r[0]) for r in store.rows(
@@ -182,7 +199,9 @@ def asset_groups(store: Store, asset_id: int) -> tuple[bool, list[int]]:
     return bool(restricted), groups
 
 
-def set_asset_security(store: Store, asset_id: int, *, restricted: bool, group_ids: Iterable[int] = ()) -> None:
+def set_asset_security(
+    store: Store, asset_id: int, *, restricted: bool, group_ids: Iterable[int] = (), actor: str = "o365lic"
+) -> None:
     """Visible to all users with access to the organization, or restricted to these groups.
 
     Allowed on synced assets too: security settings are not synced fields.
@@ -191,10 +210,13 @@ def set_asset_security(store: Store, asset_id: int, *, restricted: bool, group_i
     if restricted and not groups:
         raise SecurityError("choose at least one group to restrict the asset to")
     with store.transaction() as con:
-        if not con.execute("SELECT count(*) FROM flexible_assets WHERE id = ?", [asset_id]).fetchone()[0]:  # type: ignore[index]
+        asset = con.execute(
+            "SELECT a.name, o.name FROM flexible_assets a LEFT JOIN organizations o ON o.id = a.organization_id "
+            "WHERE a.id = ?", [asset_id]).fetchone()
+        if not asset:
             raise SecurityError(f"no asset {asset_id}")
-        known = {int(r[0]) for r in con.execute("SELECT id FROM app_groups").fetchall()}
-        unknown = [g for g in groups if g not in known]
+        names = {int(r[0]): str(r[1]) for r in con.execute("SELECT id, name FROM app_groups").fetchall()}
+        unknown = [g for g in groups if g not in names]
         if unknown:
             raise SecurityError(f"no group {unknown[0]}")
         con.execute("UPDATE flexible_assets SET restricted = ? WHERE id = ?", [restricted, asset_id])
@@ -202,3 +224,6 @@ def set_asset_security(store: Store, asset_id: int, *, restricted: bool, group_i
         for group_id in groups if restricted else []:
             con.execute("INSERT INTO flexible_asset_groups (flexible_asset_id, group_id) VALUES (?, ?)",
                         [asset_id, group_id])
+        detail = ("restricted to " + ", ".join(sorted(names[g] for g in groups))) if restricted else ALL_USERS_LABEL
+        record_audit(con, actor, "security settings", f"license {asset[0]} of {asset[1] or 'no organization'}",
+                     detail)
