@@ -22,6 +22,7 @@ from o365lic.store import (
     create_organizations_for,
     disconnect_tenant,
     ignore_tenants,
+    last_warnings,
     list_integrations,
     match_tenants,
     revert_matches,
@@ -159,6 +160,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         return EXIT_FAILED if report.errors else EXIT_OK
     if args.tenants_command == "list":
         rows = list_integrations(store)
+        warnings = last_warnings(store)
         if not rows:
             print("no tenants connected; add one with: python -m o365lic tenants add TENANT --organization NAME", file=out)
             return EXIT_OK
@@ -170,6 +172,8 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
                   f"{'yes' if i.sync_licenses else 'no':8} {i.sync_interval_minutes} min", file=out)
             if i.last_error and i.status == "Error":
                 print(f"    last error: {i.last_error}", file=out)
+            if warnings.get(i.tenant_id) and i.status != "Error":
+                print(f"    warning: {warnings[i.tenant_id]}", file=out)
         return EXIT_OK
     if args.tenants_command == "discover":
         found = discover_tenants(runtime)

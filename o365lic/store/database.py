@@ -78,6 +78,10 @@ def _location(path: Path, exc: OSError) -> StoreLocationError:
 
 
 _write_locks: dict[str, threading.RLock] = {}
+#: Opening and closing one file's connections take turns within a process: DuckDB shares one
+#: instance per file, and a thread opening it while another closes the last connection
+#: fails ("Unique file handle conflict", "pandas_scan does not exist").
+_open_locks: dict[str, threading.Lock] = {}
 _migrated: set[str] = set()
 _registry_lock = threading.Lock()
 _PID = re.compile(r"\(PID (\d+)\)")
@@ -97,6 +101,7 @@ class Store:
         key = str(self.path.resolve())
         with _registry_lock:
             self._write_lock = _write_locks.setdefault(key, threading.RLock())
+            self._open_lock = _open_locks.setdefault(key, threading.Lock())
         self._key = key
         self._local = threading.local()
         self._hold_lock = threading.Lock()
@@ -123,7 +128,7 @@ class Store:
             with self._hold_lock:
                 self._held_count -= 1
                 if self._held_count == 0 and self._held is not None:
-                    self._held.close()
+                    self._close(self._held)
                     self._held = None
 
     def __repr__(self) -> str:
@@ -141,7 +146,8 @@ class Store:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                with self._open_lock:
+                    con = duckdb.connect(str(self.path))
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
@@ -169,18 +175,23 @@ class Store:
                 try:
                     migrate(con)
                 except duckdb.Error as exc:
-                    con.close()
+                    self._close(con)
                     raise _corrupt(self.path, exc) from None
                 except BaseException:
-                    con.close()
+                    self._close(con)
                     raise
                 _migrated.add(self._key)
         return con
 
+    def _close(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self._open_lock:
+            con.close()
+
     def _open_read_only(self) -> duckdb.DuckDBPyConnection:
         """The file may be read but not written: open it read-only (no migration possible)."""
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            with self._open_lock:
+                con = duckdb.connect(str(self.path), read_only=True)
         except duckdb.Error as exc:
             if any(m in str(exc) for m in _CORRUPT_MARKERS):
                 raise _corrupt(self.path, exc) from None
@@ -204,7 +215,7 @@ class Store:
             yield con
         finally:
             self._local.con = None
-            con.close()
+            self._close(con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -102,5 +102,5 @@ def mark_interrupted_runs(store: Store, older_than: timedelta | None = None) -> 
 def last_warnings(store: Store) -> dict[str, str]:
     """Tenant id -> the warning of its latest finished run, for tenants whose latest run has one."""
     return {str(t): str(w) for t, w in store.rows(
-        "SELECT tenant_id, arg_max(warning, id) AS warning FROM sync_runs "
-        "WHERE outcome <> 'running' GROUP BY tenant_id HAVING arg_max(warning, id) IS NOT NULL")}
+        "SELECT tenant_id, warning FROM sync_runs WHERE warning IS NOT NULL AND id IN "
+        "(SELECT max(id) FROM sync_runs WHERE outcome <> 'running' GROUP BY tenant_id)")}
