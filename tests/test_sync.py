@@ -437,3 +437,16 @@ def test_a_sync_killed_mid_run_leaves_data_whole_and_its_tenants_interrupted(
     assert store.rows("SELECT * FROM flexible_asset_tags ORDER BY 1, 2") == tags
     assert store.rows("SELECT id, user_id, display_name FROM contacts ORDER BY id") == contacts
     assert {r.outcome for r in sync_tenants(store, settings)} == {"ok"}
+
+
+def test_names_from_the_tenant_are_cleaned_as_they_enter_the_store(
+    own_simulator: Simulator, store: Store, db_path
+) -> None:
+    connect_all(store, own_simulator)
+    tenant_id, tenant = next(iter(own_simulator.tenants.items()))
+    tenant.display_name = "Evil\x1b[31m Corp\x00"
+    user = tenant.users[0]
+    user.display_name = "Ada\x07 \x1b]8;;http://x\x07Lovelace"
+    sync_tenants(store, settings_for(own_simulator, db_path))
+    assert store.scalar("SELECT tenant_name FROM integrations WHERE tenant_id = ?", [tenant_id]) == "Evil Corp"
+    assert store.scalar("SELECT display_name FROM contacts WHERE user_id = ?", [user.id]) == "Ada Lovelace"

@@ -49,10 +49,13 @@ WHERE NOT EXISTS (SELECT 1 FROM contacts k
                   WHERE k.organization_id = s.organization_id AND k.user_id = s.user_id)
 """
 
+_CHANGED = " OR ".join(f"contacts.{f} IS DISTINCT FROM m.{f}" for f in CONTACT_FIELDS)
+
+# only the contacts whose fields changed are written: an unchanged re-sync writes nothing
 _UPDATE_KNOWN = f"""
 UPDATE contacts SET {_SET_FIELDS}, updated_at = $now
 FROM {USERS_FRAME} m
-WHERE contacts.organization_id = m.organization_id AND contacts.user_id = m.user_id
+WHERE contacts.organization_id = m.organization_id AND contacts.user_id = m.user_id AND ({_CHANGED})
 """
 
 _CLAIMS: tuple[str, ...] = tuple(

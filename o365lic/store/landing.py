@@ -205,17 +205,30 @@ def _upsert_assets(con: duckdb.DuckDBPyConnection, type_id: int, now: datetime) 
 
 
 def _tag_users(con: duckdb.DuckDBPyConnection, type_id: int) -> None:
-    con.execute(
-        f"DELETE FROM flexible_asset_tags WHERE flexible_asset_id IN "
-        f"(SELECT a.id FROM flexible_assets a WHERE a.integration_id IN ({_LICENSED}))")
+    """The tags of the group's license assets become exactly the users holding them; only
+    the differences are written (an unchanged re-sync deletes and inserts nothing)."""
     con.execute(
         f"""
-        INSERT INTO flexible_asset_tags (flexible_asset_id, contact_id)
-        SELECT DISTINCT a.id, c.id
+        CREATE OR REPLACE TEMP TABLE g_tags AS
+        SELECT DISTINCT a.id AS flexible_asset_id, c.id AS contact_id
         FROM g_user_licenses l
         JOIN flexible_assets a ON a.integration_id = l.integration_id AND a.sku_id = l.sku_id AND {_OF_TYPE}
         JOIN contacts c ON c.organization_id = l.organization_id AND c.user_id = l.user_id
         """, {"type": type_id})
+    try:
+        con.execute(
+            f"""
+            DELETE FROM flexible_asset_tags
+            WHERE flexible_asset_id IN (SELECT a.id FROM flexible_assets a WHERE a.integration_id IN ({_LICENSED}))
+              AND NOT EXISTS (SELECT 1 FROM g_tags g WHERE g.flexible_asset_id = flexible_asset_tags.flexible_asset_id
+                              AND g.contact_id = flexible_asset_tags.contact_id)
+            """)
+        con.execute(
+            "INSERT INTO flexible_asset_tags (flexible_asset_id, contact_id) SELECT g.flexible_asset_id, g.contact_id "
+            "FROM g_tags g WHERE NOT EXISTS (SELECT 1 FROM flexible_asset_tags t "
+            "WHERE t.flexible_asset_id = g.flexible_asset_id AND t.contact_id = g.contact_id)")
+    finally:
+        con.execute("DROP TABLE IF EXISTS g_tags")
 
 
 def _land_round(con: duckdb.DuckDBPyConnection, batches: Sequence[TenantBatch], orgs: dict[int, int],
