@@ -28,7 +28,12 @@ from typing import Iterator
 
 from o365lic import reports
 from o365lic.config import DEFAULT_CONCURRENCY, Settings
-from o365lic.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, generate_tenants, start_simulator
+from o365lic.simulator import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    generate_tenants,
+    start_simulator,
+)
 from o365lic.store import Store, add_integration
 from o365lic.sync import sync_tenants
 

@@ -8,7 +8,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from o365lic.config import Settings
-from o365lic.graph import GraphConnector, GraphError, resolve_tenant_id, validate_tenant_input
+from o365lic.graph import (
+    GraphConnector,
+    GraphError,
+    resolve_tenant_id,
+    validate_tenant_input,
+)
 from o365lic.store import Integration, IntegrationError, Store, add_integration
 
 __all__ = ["ImportReport", "connect_tenant", "discover_tenants", "import_tenants"]
