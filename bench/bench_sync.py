@@ -113,6 +113,12 @@ def main() -> None:
               f"{requests} requests (serial estimate {serial:.1f}s{ratio}), {len(failed)} failed")
         print(f"cpu: {cpu:.1f}s in this process, {cpu / args.tenants * 1000:.1f} ms per tenant")
         print(f"max RSS: {rss_before / 1024:.0f} MiB before the sync, {rss_after / 1024:.0f} MiB after")
+        causes: dict[str, int] = {}
+        for r in failed:
+            cause = re.sub(r"tenant [0-9a-f-]+: ", "", r.error or "")[:120]
+            causes[cause] = causes.get(cause, 0) + 1
+        for cause, count in sorted(causes.items(), key=lambda c: -c[1])[:5]:
+            print(f"  {count} failed: {cause}")
         if args.no_resync:
             return
         assets = store.scalar("SELECT count(*) FROM office365_licenses")

@@ -27,7 +27,7 @@ __all__ = [
 DEFAULT_DB = "data/o365lic.duckdb"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-DEFAULT_CONCURRENCY = 48
+DEFAULT_CONCURRENCY = 32
 #: Microsoft's "Product names and service plan identifiers for licensing" CSV.
 DEFAULT_PRODUCT_NAMES_URL = (
     "https://download.microsoft.com/download/e/3/e/e3e9faf2-f28b-490a-9ada-c6089a1fc5b0/"

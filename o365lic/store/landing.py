@@ -28,7 +28,7 @@ import pyarrow as pa
 from o365lic.licenses import LicenseRecord
 from o365lic.store.asset_types import ensure_license_type
 from o365lic.store.contacts import CONTACT_FIELDS, USERS_FRAME, merge_contacts
-from o365lic.store.database import Store
+from o365lic.store.database import Store, StoreBusyError
 from o365lic.store.records import SubscriptionRecord, TenantInfo
 
 __all__ = ["USER_COLUMNS", "TenantBatch", "land_group"]
@@ -287,21 +287,30 @@ def _land(store: Store, batches: Sequence[TenantBatch]) -> dict[int, str]:
     return left_out
 
 
+def _plain(exc: BaseException, batch: TenantBatch) -> str:
+    return f"tenant {batch.tenant.tenant_id}: {type(exc).__name__}: {exc}"
+
+
 def land_group(
-    store: Store, batches: Sequence[TenantBatch], describe: Callable[[BaseException], str] = str,
+    store: Store, batches: Sequence[TenantBatch],
+    describe: Callable[[BaseException, TenantBatch], str] = _plain,
 ) -> dict[int, str]:
     """Land a group of tenants; returns run id -> error for every tenant that did not land.
 
     The whole group is one transaction; if it fails, each tenant is landed alone, and
-    ``describe(exc)`` words the error of a tenant that fails alone.
+    ``describe(exc, batch)`` words the error of a tenant that fails alone. A
+    :class:`~o365lic.store.StoreBusyError` (another program holds the file) is raised as it
+    is: the caller waits and tries the group again.
     """
     if not batches:
         return {}
     try:
         return _land(store, batches)
+    except StoreBusyError:
+        raise
     except Exception as exc:
         if len(batches) == 1:
-            return {batches[0].run_id: describe(exc)}
+            return {batches[0].run_id: describe(exc, batches[0])}
     failed: dict[int, str] = {}
     for batch in batches:
         failed.update(land_group(store, [batch], describe))

@@ -155,8 +155,8 @@ class _Writer:
         by_run = {b.run_id: b for b in batches}
         secrets = [self.settings.client_secret]
 
-        def describe(exc: BaseException) -> str:
-            return describe_error(exc, "?", secrets)
+        def describe(exc: BaseException, batch: TenantBatch) -> str:
+            return describe_error(exc, batch.tenant.tenant_id, secrets)
 
         deadline = time.monotonic() + BUSY_PATIENCE_SECONDS
         while True:
@@ -165,7 +165,7 @@ class _Writer:
                 break
             except StoreBusyError as exc:  # another program holds the file: wait, never fail for it
                 if time.monotonic() >= deadline:
-                    errors = {run: describe(exc) for run in by_run}
+                    errors = {run: describe(exc, batch) for run, batch in by_run.items()}
                     break
         return errors
 
@@ -244,7 +244,7 @@ def sync_tenants(
             queue = iter(chosen)
             in_flight: dict[Future[TenantBatch | FailedRun], tuple[Integration, float]] = {}
             with ThreadPoolExecutor(workers, thread_name_prefix="o365lic-sync") as pool, \
-                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1),
+                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1) // 2,
                                        thread_name_prefix="o365lic-call") as calls:
 
                 def submit_next() -> None:
