@@ -81,6 +81,14 @@ def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
     with ThreadPoolExecutor(max_workers=max(1, min(IMPORT_LOOKUPS, len(keys)))) as pool:
         lookups: dict[str, Future[str]] = {key: pool.submit(_resolve, settings, key) for key in keys}
         wait(list(lookups.values()))
+    with store.hold():  # one open file for the whole batch of connects (~1 ms each, not ~20 ms)
+        _connect_rows(store, rows, lookups, report)
+    report.errors.sort()
+    return report
+
+
+def _connect_rows(store: Store, rows: list[tuple[int, str, str]], lookups: dict[str, Future[str]],
+                  report: ImportReport) -> None:
     for line, tenant, organization in rows:
         try:
             tenant_id = lookups[tenant.strip().lower()].result()
@@ -89,8 +97,6 @@ def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
             report.added.append(_connect_resolved(store, tenant, tenant_id, organization))
         except ValueError as exc:
             report.errors.append((line, str(exc)))
-    report.errors.sort()
-    return report
 
 
 def discover_tenants(settings: Settings, connector: GraphConnector | None = None) -> list[dict[str, str]]:
