@@ -1,12 +1,15 @@
 """Benchmark (run from the repository root): sync many simulated tenants, then time the
 reads behind the Global page. Run by hand, not part of the tests:
 
-    python -m bench.bench_sync --tenants 200 --users 300 --latency-ms 40 --concurrency 16
+    python -m bench.bench_sync --tenants 300 --users 60 --latency-ms 150 --concurrency 48
 
 By default the simulator runs in a separate process (as Microsoft would be), so the figures
 are the sync's own; ``--in-process`` shares one Python process (and its GIL) with it.
-Prints wall time, tenants per second, Graph requests, peak memory (max RSS) of this process
-and the time of the Global page's reads. Results are written down in bench/RESULTS.md.
+Prints wall time, requests (Graph requests plus one sign-in per tenant), the serial estimate
+(requests × latency) and the ratio to it, this process's CPU seconds per tenant, peak memory
+(max RSS), the re-sync time and the Global page's reads. ``--hold-file`` keeps the database
+open for the whole sync instead of opening it for each group commit. Results are written
+down in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -24,8 +27,13 @@ from pathlib import Path
 from typing import Iterator
 
 from o365lic import reports
-from o365lic.config import Settings
-from o365lic.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, generate_tenants, start_simulator
+from o365lic.config import DEFAULT_CONCURRENCY, Settings
+from o365lic.simulator import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    generate_tenants,
+    start_simulator,
+)
 from o365lic.store import Store, add_integration
 from o365lic.sync import sync_tenants
 
@@ -60,7 +68,9 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--users", type=int, default=300, help="users per tenant")
     parser.add_argument("--latency-ms", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--hold-file", action="store_true", help="keep the database open for the whole sync")
+    parser.add_argument("--no-resync", action="store_true", help="skip the re-sync and the page reads")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--in-process", action="store_true", help="run the simulator in this process")
     args = parser.parse_args()
@@ -85,18 +95,32 @@ def main() -> None:
             product_names_url=f"{host}/licensing/product-names.csv",
         )
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu_before = _cpu()
         started = time.perf_counter()
-        results = sync_tenants(store, settings)
+        results = sync_tenants(store, settings, hold_file=args.hold_file)
         elapsed = time.perf_counter() - started
+        cpu = _cpu() - cpu_before
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         failed = [r for r in results if r.outcome != "ok"]
         users = sum(r.users for r in results)
+        requests = sum(r.requests for r in results) + len(results)  # + one sign-in per tenant
+        serial = requests * args.latency_ms / 1000
         where = "in-process" if args.in_process else "separate process"
         print(f"tenants={args.tenants} users/tenant={args.users} latency={args.latency_ms}ms "
-              f"concurrency={args.concurrency} simulator={where}")
+              f"concurrency={args.concurrency} simulator={where} hold_file={args.hold_file}")
+        ratio = f", {serial / elapsed:.1f}x faster than serial" if serial else ""
         print(f"sync: {elapsed:.1f}s, {args.tenants / elapsed:.1f} tenants/s, {users} users, "
-              f"{sum(r.requests for r in results)} Graph requests, {len(failed)} failed")
+              f"{requests} requests (serial estimate {serial:.1f}s{ratio}), {len(failed)} failed")
+        print(f"cpu: {cpu:.1f}s in this process, {cpu / args.tenants * 1000:.1f} ms per tenant")
         print(f"max RSS: {rss_before / 1024:.0f} MiB before the sync, {rss_after / 1024:.0f} MiB after")
+        causes: dict[str, int] = {}
+        for r in failed:
+            cause = re.sub(r"tenant [0-9a-f-]+: ", "", r.error or "")[:120]
+            causes[cause] = causes.get(cause, 0) + 1
+        for cause, count in sorted(causes.items(), key=lambda c: -c[1])[:5]:
+            print(f"  {count} failed: {cause}")
+        if args.no_resync:
+            return
         assets = store.scalar("SELECT count(*) FROM office365_licenses")
         started = time.perf_counter()
         for _ in range(10):
@@ -106,10 +130,14 @@ def main() -> None:
         per_view = (time.perf_counter() - started) / 10
         print(f"Global page reads ({assets} license assets): {per_view * 1000:.0f} ms per view (uncached)")
         started = time.perf_counter()
-        sync_tenants(store, settings)
-        print(f"re-sync: {time.perf_counter() - started:.1f}s")
+        sync_tenants(store, settings, hold_file=args.hold_file)
+        print(f"re-sync (unchanged): {time.perf_counter() - started:.1f}s")
         print(f"database file: {db.stat().st_size / 1e6:.1f} MB")
 
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 if __name__ == "__main__":
     main()

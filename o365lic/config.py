@@ -31,7 +31,7 @@ __all__ = [
 DEFAULT_DB = "data/o365lic.duckdb"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32
 #: (connect, read) timeout in seconds of every request to Microsoft sign-in and Graph.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 30.0)
 #: Attempts of one sign-in or Graph call (the first try included) on 429, 5xx or a broken answer.

@@ -2,8 +2,12 @@
 
 Active counts the units that work: ``enabled + warning`` while the SKU's
 ``capabilityStatus`` is ``Enabled`` or ``Warning``; a ``Suspended``, ``LockedOut`` or
-``Deleted`` SKU has no active units. Consumed is Microsoft's ``consumedUnits``; Unused and
-Over-assigned are the two sides of their difference, never negative.
+``Deleted`` SKU has no active units. Statuses are compared exactly as Microsoft sends them
+(PascalCase). Consumed is Microsoft's ``consumedUnits``; Unused and Over-assigned are the two
+sides of their difference, never negative.
+
+Whether a SKU counts as free (:func:`free_reason`) is decided here and only here: the sync
+and the free-SKU list editor both call it.
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 __all__ = [
     "ACTIVE_STATUSES",
     "BUILTIN_PRODUCT_NAMES",
-    "CapabilityStatus",
     "DEFAULT_FREE_SKUS",
+    "FREE_REASONS",
     "FREE_SKU_UNIT_THRESHOLD",
+    "CapabilityStatus",
     "FreeReason",
     "LicenseCounts",
     "LicenseRecord",
@@ -30,10 +36,13 @@ __all__ = [
     "parse_product_names",
 ]
 
-CapabilityStatus = Literal["Enabled", "Warning", "Suspended", "LockedOut", "Deleted"]
-FreeReason = Literal["free SKU", "10,000+ units", "trial"]
+from o365lic.text import clean_name
 
-ACTIVE_STATUSES: frozenset[str] = frozenset({"Enabled", "Warning"})
+CapabilityStatus = Literal["Enabled", "Warning", "Suspended", "LockedOut", "Deleted"]
+FreeReason = Literal["tenant-wide", "free SKU", "10,000+ units", "trial"]
+FREE_REASONS: tuple[FreeReason, ...] = ("tenant-wide", "free SKU", "10,000+ units", "trial")
+
+ACTIVE_STATUSES: frozenset[CapabilityStatus] = frozenset({"Enabled", "Warning"})
 FREE_SKU_UNIT_THRESHOLD = 10_000
 
 #: Free and viral SKUs that cost nothing: left out of charts and totals by default.
@@ -154,8 +163,15 @@ def free_reason(
     *,
     free_skus: Iterable[str] = DEFAULT_FREE_SKUS,
     all_trial: bool = False,
+    tenant_wide: bool = False,
 ) -> FreeReason | None:
-    """Why a SKU counts as free, viral or trial, or None for a paid SKU."""
+    """Why a SKU counts as free, viral, tenant-wide or trial, or None for a paid SKU.
+
+    ``tenant_wide``: the SKU ``appliesTo`` the company, not users (its consumedUnits stay 0, so
+    its units are never "unused seats"). ``all_trial``: every subscription behind it is a trial.
+    """
+    if tenant_wide:
+        return "tenant-wide"
     if sku_part_number.strip().upper() in {s.strip().upper() for s in free_skus}:
         return "free SKU"
     if prepaid_total >= FREE_SKU_UNIT_THRESHOLD:
@@ -168,7 +184,8 @@ def free_reason(
 def license_name(sku_id: str, sku_part_number: str, product_names: Mapping[str, str]) -> str:
     """Microsoft's product display name for ``sku_id``, else the part number."""
     key = sku_id.strip().lower()
-    return product_names.get(key) or BUILTIN_PRODUCT_NAMES.get(key) or sku_part_number or key
+    name = product_names.get(key) or BUILTIN_PRODUCT_NAMES.get(key) or sku_part_number or key
+    return clean_name(name) or key
 
 
 def license_record(
@@ -182,8 +199,8 @@ def license_record(
     sku_id = str(sku.get("skuId") or "").strip().lower()
     if not _GUID.match(sku_id):
         raise ValueError(f"subscribedSku without a valid skuId: {sku.get('skuId')!r}")
-    part = str(sku.get("skuPartNumber") or "").strip()
-    status = str(sku.get("capabilityStatus") or "").strip()
+    part = clean_name(sku.get("skuPartNumber") or "")
+    status = clean_name(sku.get("capabilityStatus") or "")
     counts = license_counts(status, sku.get("prepaidUnits"), sku.get("consumedUnits"))
     return LicenseRecord(
         sku_id=sku_id,
@@ -192,7 +209,8 @@ def license_record(
         status=status,
         counts=counts,
         free_reason=free_reason(
-            part, counts.prepaid_units, free_skus=free_skus, all_trial=sku_id in trial_sku_ids
+            part, counts.prepaid_units, free_skus=free_skus, all_trial=sku_id in trial_sku_ids,
+            tenant_wide=sku.get("appliesTo") == "Company",
         ),
         subscription_ids=tuple(str(s) for s in sku.get("subscriptionIds") or ()),
     )

@@ -15,6 +15,7 @@ from o365lic.store import (
     MatchState,
     Store,
     Viewer,
+    last_warnings,
     list_app_users,
     list_groups,
     list_integrations,
@@ -162,6 +163,7 @@ def integrations_table(store: Store, *, match_state: MatchState | None = None) -
 
     ``match_state="matched"`` keeps only the tenants matched to an organization (those that sync).
     """
+    warnings = last_warnings(store)  # the latest run landed, but with a warning
     rows = [
         {
             "organization": i.organization, "tenant_id": i.tenant_id, "tenant_name": i.tenant_name,
@@ -169,11 +171,12 @@ def integrations_table(store: Store, *, match_state: MatchState | None = None) -
             "last_success": i.last_success_at, "last_error": i.last_error,
             "licenses": i.sync_licenses, "paused": i.paused,
             "interval_minutes": i.sync_interval_minutes,
+            "warning": warnings.get(i.tenant_id),
         }
         for i in list_integrations(store, match_state)
     ]
     columns = ["organization", "tenant_id", "tenant_name", "domain", "status", "last_sync",
-               "last_success", "last_error", "licenses", "paused", "interval_minutes"]
+               "last_success", "last_error", "licenses", "paused", "interval_minutes", "warning"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -199,7 +202,8 @@ def sync_log(
         f"""
         SELECT r.id AS run, o.name AS organization, r.tenant_id, r.started_at, r.finished_at,
                date_diff('millisecond', r.started_at, r.finished_at) / 1000.0 AS seconds,
-               r.outcome, r.licenses, r.users, r.requests, r.retries, r.error, r.trigger
+               r.outcome, r.licenses, r.users, r.requests, r.retries, r.error, r.trigger,
+               r.warning, r.client_request_id
         FROM sync_runs r
         LEFT JOIN integrations i ON i.id = r.integration_id
         LEFT JOIN organizations o ON o.id = i.organization_id

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import csv
 import io
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from o365lic.config import Settings
-from o365lic.graph import GraphConnector, GraphError, resolve_tenant_id, validate_tenant_input
+from o365lic.graph import (
+    GraphConnector,
+    GraphError,
+    resolve_tenant_id,
+    validate_tenant_input,
+)
 from o365lic.store import Integration, IntegrationError, Store, add_integration
 
 __all__ = ["ImportReport", "connect_tenant", "discover_tenants", "import_tenants"]
+
+
+#: Tenant lookups of one ``tenants import`` in flight at once.
+IMPORT_LOOKUPS = 16
+
+
+def _resolve(settings: Settings, tenant: str) -> str:
+    """The tenant GUID of a GUID or verified domain (one request), else IntegrationError."""
+    validate_tenant_input(tenant)
+    try:
+        return resolve_tenant_id(settings, tenant)
+    except GraphError as exc:
+        raise IntegrationError(f"{tenant.strip()}: {exc.message}") from None
+
+
+def _connect_resolved(store: Store, tenant: str, tenant_id: str, organization: str) -> Integration:
+    domain = tenant.strip().lower() if tenant_id != tenant.strip().lower() else None
+    return add_integration(store, tenant_id, organization, default_domain=domain)
 
 
 def connect_tenant(store: Store, settings: Settings, tenant: str, organization: str) -> Integration:
@@ -21,13 +45,7 @@ def connect_tenant(store: Store, settings: Settings, tenant: str, organization: 
     """
     if not " ".join(organization.split()):
         raise IntegrationError("choose an organization or type the name of a new one")
-    validate_tenant_input(tenant)
-    try:
-        tenant_id = resolve_tenant_id(settings, tenant)
-    except GraphError as exc:
-        raise IntegrationError(f"{tenant.strip()}: {exc.message}") from None
-    domain = tenant.strip().lower() if tenant_id != tenant.strip().lower() else None
-    return add_integration(store, tenant_id, organization, default_domain=domain)
+    return _connect_resolved(store, tenant, _resolve(settings, tenant), organization)
 
 
 @dataclass
@@ -39,13 +57,18 @@ class ImportReport:
 
 
 def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
-    """Connect every row of a ``tenant_id,organization`` CSV; bad rows are reported, not fatal."""
+    """Connect every row of a ``tenant_id,organization`` CSV; bad rows are reported, not fatal.
+
+    The tenants are looked up with the sign-in service concurrently (one request per distinct
+    tenant, :data:`IMPORT_LOOKUPS` at once), then connected in the file's order.
+    """
     report = ImportReport()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if header is None or [h.strip().lower() for h in header[:2]] != ["tenant_id", "organization"]:
         report.errors.append((1, "the first line must be the header tenant_id,organization"))
         return report
+    rows: list[tuple[int, str, str]] = []
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -53,11 +76,27 @@ def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             report.errors.append((line, "a row needs a tenant id and an organization"))
             continue
+        rows.append((line, row[0], row[1]))
+    keys = list(dict.fromkeys(tenant.strip().lower() for _, tenant, _ in rows))
+    with ThreadPoolExecutor(max_workers=max(1, min(IMPORT_LOOKUPS, len(keys)))) as pool:
+        lookups: dict[str, Future[str]] = {key: pool.submit(_resolve, settings, key) for key in keys}
+        wait(list(lookups.values()))
+    with store.hold():  # one open file for the whole batch of connects (~1 ms each, not ~20 ms)
+        _connect_rows(store, rows, lookups, report)
+    report.errors.sort()
+    return report
+
+
+def _connect_rows(store: Store, rows: list[tuple[int, str, str]], lookups: dict[str, Future[str]],
+                  report: ImportReport) -> None:
+    for line, tenant, organization in rows:
         try:
-            report.added.append(connect_tenant(store, settings, row[0], row[1]))
+            tenant_id = lookups[tenant.strip().lower()].result()
+            if not " ".join(organization.split()):
+                raise IntegrationError("choose an organization or type the name of a new one")
+            report.added.append(_connect_resolved(store, tenant, tenant_id, organization))
         except ValueError as exc:
             report.errors.append((line, str(exc)))
-    return report
 
 
 def discover_tenants(settings: Settings, connector: GraphConnector | None = None) -> list[dict[str, str]]:

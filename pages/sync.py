@@ -89,7 +89,7 @@ def render() -> None:
         st.caption(_status_summary(table["status"].tolist()))
         st.dataframe(
             table, hide_index=True, width="stretch",
-            column_order=["organization", "status", "last_sync", "last_error", "domain",
+            column_order=["organization", "status", "last_sync", "last_error", "warning", "domain",
                           "tenant_id", "tenant_name"],
             column_config={
                 "organization": st.column_config.TextColumn("Organization"),
@@ -99,6 +99,7 @@ def render() -> None:
                 "status": st.column_config.TextColumn("Status"),
                 "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm:ss"),
                 "last_error": st.column_config.TextColumn("Last error", width="medium"),
+                "warning": st.column_config.TextColumn("Warning", width="medium"),
             },
         )
 
@@ -132,7 +133,8 @@ def _sync_log() -> None:
     st.dataframe(
         log, hide_index=True, width="stretch",
         column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome",
-                      "licenses", "users", "requests", "retries", "trigger", "error"],
+                      "licenses", "users", "requests", "retries", "trigger", "error", "warning",
+                      "client_request_id"],
         column_config={
             "run": st.column_config.NumberColumn("Run", format="%d"),
             "organization": st.column_config.TextColumn("Organization"),
@@ -147,6 +149,8 @@ def _sync_log() -> None:
             "retries": st.column_config.NumberColumn("Retries", format="localized"),
             "trigger": st.column_config.TextColumn("Trigger"),
             "error": st.column_config.TextColumn("Error", width="large"),
+            "warning": st.column_config.TextColumn("Warning", width="large"),
+            "client_request_id": st.column_config.TextColumn("Client request ID"),
         },
     )
     st.download_button(

@@ -22,7 +22,7 @@ def test_defaults_are_demo_mode(tmp_path: Path) -> None:
     assert settings.authority_host == "https://login.microsoftonline.com"
     assert settings.graph_url == "https://graph.microsoft.com/v1.0"
     assert settings.graph_resource == "https://graph.microsoft.com"
-    assert settings.concurrency == 16
+    assert settings.concurrency == 32  # README: 4 requests in flight per tenant at most
 
 
 def test_secrets_file_section_in_lower_case(tmp_path: Path) -> None:

@@ -126,3 +126,43 @@ def test_parse_product_names_handles_bom_nbsp_and_spaces() -> None:
 def test_parse_product_names_rejects_files_that_are_not_the_reference(text: str) -> None:
     with pytest.raises(ValueError):
         parse_product_names(text)
+
+
+def _sku(status: str, prepaid: dict, consumed: int = 0, **extra) -> dict:
+    return {"skuId": "05e9a617-0261-4cee-bb44-138d3ef5d965", "skuPartNumber": "SPE_E3",
+            "capabilityStatus": status, "prepaidUnits": prepaid, "consumedUnits": consumed, **extra}
+
+
+def test_a_tenant_wide_sku_is_flagged_with_its_own_reason() -> None:
+    record = license_record(_sku("Enabled", {"enabled": 500}, appliesTo="Company"), product_names={})
+    assert (record.free_reason, record.is_free, record.counts.unused) == ("tenant-wide", True, 500)
+    user_sku = license_record(_sku("Enabled", {"enabled": 500}, appliesTo="User"), product_names={})
+    assert user_sku.free_reason is None
+    # exactly as Microsoft sends it: "company" is not Microsoft's value
+    assert license_record(_sku("Enabled", {"enabled": 5}, appliesTo="company"), product_names={}).free_reason is None
+
+
+def test_a_deleted_sku_has_no_active_units_and_statuses_are_compared_exactly() -> None:
+    deleted = license_record(_sku("Deleted", {"enabled": 20}, 3), product_names={})
+    assert (deleted.counts.active, deleted.counts.unused, deleted.counts.over_assigned) == (0, 0, 3)
+    # Microsoft sends PascalCase; anything else is not an active status
+    for status in ("enabled", "ENABLED", "warning"):
+        assert license_record(_sku(status, {"enabled": 20}), product_names={}).counts.active == 0
+    assert license_record(_sku("Enabled", {"enabled": 20}), product_names={}).counts.active == 20
+
+
+def test_a_sku_mixing_enabled_with_suspended_and_locked_out_units() -> None:
+    mixed = license_record(_sku("Enabled", {"enabled": 10, "warning": 2, "suspended": 5, "lockedOut": 3}, 14),
+                           product_names={})
+    c = mixed.counts
+    assert (c.active, c.consumed, c.unused, c.over_assigned) == (12, 14, 0, 2)
+    assert (c.suspended_units, c.locked_out_units, c.prepaid_units) == (5, 3, 20)
+    locked = license_record(_sku("LockedOut", {"enabled": 10, "lockedOut": 3}, 4), product_names={})
+    assert (locked.counts.active, locked.counts.over_assigned) == (0, 4)
+
+
+def test_names_from_the_tenant_lose_control_characters() -> None:
+    record = license_record(_sku("Enabled", {"enabled": 1}) | {"skuId": "11111111-1111-1111-1111-111111111111",
+                                                              "skuPartNumber": "EVIL\x1b[31m_SKU\x00"},
+                            product_names={"11111111-1111-1111-1111-111111111111": "Nice\x07 Name\x1b[0m"})
+    assert (record.sku_part_number, record.license_name) == ("EVIL_SKU", "Nice Name")

@@ -142,3 +142,78 @@ def test_update_settings_and_pause(store: Store) -> None:
         update_integration(store, TENANT, sync_interval_minutes=0)
     assert get_integration(store, TENANT) is not None
     assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    """Make ``path`` immutable (+i) or not (-i): refused even to root, as a read-only mount is."""
+    return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def immutable():
+    """chattr +i on paths, always undone (tmp_path must stay removable)."""
+    made: list[Path] = []
+
+    def make(path: Path) -> None:
+        if not _chattr("+i", path):
+            pytest.skip("chattr +i is not available on this file system")
+        made.append(path)
+
+    yield make
+    for path in made:
+        _chattr("-i", path)
+
+
+def _db_with_a_tenant(db_path: Path) -> None:
+    add_integration(Store(db_path), TENANT, "Contoso")
+    with Store(db_path).connect() as con:
+        con.execute("CHECKPOINT")
+
+
+def test_a_truncated_database_is_reported_in_words(db_path: Path) -> None:
+    from o365lic.store import StoreCorruptError
+
+    _db_with_a_tenant(db_path)
+    data = db_path.read_bytes()
+    truncated = db_path.with_name("truncated.duckdb")
+    truncated.write_bytes(data[:5000])
+    junk = db_path.with_name("junk.duckdb")
+    junk.write_bytes(b"this is not a database" * 100)
+    for path in (truncated, junk):
+        with pytest.raises(StoreCorruptError, match="damaged or is not an o365lic database.*backup"):
+            Store(path).rows("SELECT 1")
+
+
+def test_a_database_path_under_a_file_or_a_folder_is_reported_in_words(tmp_path: Path) -> None:
+    from o365lic.store import StoreError, StoreLocationError
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreLocationError, match="cannot keep the database.*O365LIC_DB"):
+        Store(tmp_path / "file" / "o365lic.duckdb").rows("SELECT 1")
+    with pytest.raises(StoreLocationError, match="it is a folder"):
+        Store(tmp_path).rows("SELECT 1")
+    assert issubclass(StoreLocationError, StoreError)
+
+
+def test_a_read_only_database_file_is_read_but_never_written(db_path: Path, immutable) -> None:
+    from o365lic.store import StoreReadOnlyError
+
+    _db_with_a_tenant(db_path)
+    immutable(db_path)
+    store = Store(db_path)
+    assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
+    with pytest.raises(StoreReadOnlyError, match="read-only.*viewed and exported"):
+        update_integration(store, TENANT, paused=True)
+
+
+def test_a_read_only_folder_for_the_sync_lock_is_reported_in_words(tmp_path: Path, immutable) -> None:
+    from o365lic.store import StoreLocationError
+    from o365lic.sync import is_sync_running, sync_lock
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    immutable(folder)
+    with pytest.raises(StoreLocationError, match="cannot create the sync lock.*writable"):
+        with sync_lock(folder / "o365lic.duckdb"):
+            pass
+    assert is_sync_running(folder / "o365lic.duckdb") is False

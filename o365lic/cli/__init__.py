@@ -50,6 +50,7 @@ from o365lic.store import (
     create_organizations_for,
     disconnect_tenant,
     ignore_tenants,
+    last_warnings,
     list_integrations,
     list_organizations,
     match_tenants,
@@ -222,6 +223,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
     if args.tenants_command == "list":
         close_interrupted_runs(store)
         rows = list_integrations(store)
+        warnings = last_warnings(store)
         if not rows:
             print("no tenants connected; add one with: python -m o365lic tenants add TENANT --organization NAME", file=out)
             return EXIT_OK
@@ -235,6 +237,8 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
                   f"{i.sync_interval_minutes} min", file=out)
             if i.last_error and i.status == "Error":
                 print(f"    last error: {terminal_name(one_line(i.last_error))}", file=out)
+            if warnings.get(i.tenant_id) and i.status != "Error":
+                print(f"    warning: {terminal_name(one_line(warnings[i.tenant_id]))}", file=out)
         return EXIT_OK
     if args.tenants_command == "discover":
         found = discover_tenants(runtime)

@@ -1,9 +1,15 @@
 """Opening the DuckDB file: open, work, close; retry briefly on another process's lock.
 
 A cron sync in another process may hold the file. Every operation opens a connection,
-does its work and closes it, so the app and the CLI take turns. Writes go through
-:meth:`Store.transaction`, which commits on success and rolls back on any error; within a
-process, writers take turns on a lock (DuckDB transactions are optimistic).
+does its work and closes it, so the app and the CLI take turns (a sync too: it opens the
+file for each group commit and lets go). Writes go through :meth:`Store.transaction`, which
+commits on success and rolls back on any error; within a process, writers take turns on a
+lock (DuckDB transactions are optimistic).
+
+A file that cannot be used raises a :class:`StoreError` subclass whose message says what to
+do: damaged (:class:`StoreCorruptError`), a location that cannot hold it
+(:class:`StoreLocationError`), busy (:class:`StoreBusyError`). A database file that may be
+read but not written is opened read-only: reads work, writes raise :class:`StoreReadOnlyError`.
 """
 
 from __future__ import annotations
@@ -11,16 +17,18 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from o365lic.store.schema import migrate
 
-__all__ = ["Store", "StoreBusyError", "StoreError"]
+__all__ = ["Store", "StoreBusyError", "StoreCorruptError", "StoreError", "StoreLocationError",
+           "StoreReadOnlyError"]
 
 
 class StoreError(RuntimeError):
@@ -31,7 +39,49 @@ class StoreBusyError(StoreError):
     """Another program holds the database file."""
 
 
+class StoreCorruptError(StoreError):
+    """The database file is damaged (truncated) or is not an o365lic database."""
+
+
+class StoreLocationError(StoreError):
+    """The database (or its sync lock) cannot be created where it is configured."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The database file can be read but not written."""
+
+
+_CORRUPT_MARKERS = ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt",
+                    "corrupt", "checksum", "Checksum", "Serialization", "deserialize")
+_READ_ONLY_MARKERS = ("Permission denied", "Operation not permitted", "Read-only file system",
+                      "read-only")
+
+
+def _corrupt(path: Path, exc: BaseException) -> StoreCorruptError:
+    first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return StoreCorruptError(
+        f"the database file {path} is damaged or is not an o365lic database ({first}); restore it "
+        "from a backup, or move it aside to start with an empty database")
+
+
+def _read_only(path: Path) -> StoreReadOnlyError:
+    return StoreReadOnlyError(
+        f"the database file {path} is read-only: it can be viewed and exported, but nothing can be "
+        "changed or synced; make the file writable for the user running o365lic")
+
+
+def _location(path: Path, exc: OSError) -> StoreLocationError:
+    reason = exc.strerror or type(exc).__name__
+    return StoreLocationError(
+        f"cannot keep the database at {path}: its folder {path.parent} cannot be created or written "
+        f"({reason}); set O365LIC_DB to a file in a writable folder")
+
+
 _write_locks: dict[str, threading.RLock] = {}
+#: Opening and closing one file's connections take turns within a process: DuckDB shares one
+#: instance per file, and a thread opening it while another closes the last connection
+#: fails ("Unique file handle conflict", "pandas_scan does not exist").
+_open_locks: dict[str, threading.Lock] = {}
 _migrated: set[str] = set()
 _registry_lock = threading.Lock()
 _PID = re.compile(r"\(PID (\d+)\)")
@@ -51,11 +101,14 @@ class Store:
         key = str(self.path.resolve())
         with _registry_lock:
             self._write_lock = _write_locks.setdefault(key, threading.RLock())
+            self._open_lock = _open_locks.setdefault(key, threading.Lock())
         self._key = key
         self._local = threading.local()
         self._hold_lock = threading.Lock()
         self._held: duckdb.DuckDBPyConnection | None = None
         self._held_count = 0
+        #: True once the file turned out to be read-only (reads work, writes raise).
+        self.read_only = False
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -75,23 +128,35 @@ class Store:
             with self._hold_lock:
                 self._held_count -= 1
                 if self._held_count == 0 and self._held is not None:
-                    self._held.close()
+                    self._close(self._held)
                     self._held = None
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _location(self.path, exc) from None
+        if self.path.is_dir():
+            raise StoreLocationError(
+                f"cannot keep the database at {self.path}: it is a folder; set O365LIC_DB to a file path")
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                with self._open_lock:
+                    con = duckdb.connect(str(self.path))
                 break
             except duckdb.IOException as exc:
+                text = str(exc)
+                if any(m in text for m in _CORRUPT_MARKERS):
+                    raise _corrupt(self.path, exc) from None
+                if any(m in text for m in _READ_ONLY_MARKERS):
+                    return self._open_read_only()
                 if not _is_lock_error(exc):
-                    raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+                    raise StoreError(f"cannot open the database {self.path}: {text.splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
                     pid = _PID.search(str(exc))
                     holder = f" (process {pid.group(1)})" if pid else ""
@@ -102,15 +167,36 @@ class Store:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
             except duckdb.Error as exc:
-                raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+                if any(m in str(exc) for m in _CORRUPT_MARKERS):
+                    raise _corrupt(self.path, exc) from None
+                raise StoreError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]}") from None
         if self._key not in _migrated:
             with self._write_lock:
                 try:
                     migrate(con)
+                except duckdb.Error as exc:
+                    self._close(con)
+                    raise _corrupt(self.path, exc) from None
                 except BaseException:
-                    con.close()
+                    self._close(con)
                     raise
                 _migrated.add(self._key)
+        return con
+
+    def _close(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self._open_lock:
+            con.close()
+
+    def _open_read_only(self) -> duckdb.DuckDBPyConnection:
+        """The file may be read but not written: open it read-only (no migration possible)."""
+        try:
+            with self._open_lock:
+                con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.Error as exc:
+            if any(m in str(exc) for m in _CORRUPT_MARKERS):
+                raise _corrupt(self.path, exc) from None
+            raise _read_only(self.path) from None
+        self.read_only = True
         return con
 
     @contextmanager
@@ -129,7 +215,7 @@ class Store:
             yield con
         finally:
             self._local.con = None
-            con.close()
+            self._close(con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -138,6 +224,8 @@ class Store:
             if getattr(self._local, "in_transaction", False):
                 yield con
                 return
+            if self.read_only:
+                raise _read_only(self.path)
             con.execute("BEGIN TRANSACTION")
             self._local.in_transaction = True
             try:

@@ -1,106 +1,106 @@
-"""Sync runs: start, staging of users page by page, failure; stale-run clean-up."""
+"""Sync runs: opened for every chosen tenant at once, failed in sets, closed when interrupted.
+
+A run is ``running`` from the start of a sync until its tenant lands or fails; a run left
+``running`` by a process that died becomes an ``error`` with the message "interrupted".
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
 from o365lic.store.database import Store
-from o365lic.store.records import UserRecord
 
 __all__ = [
-    "fail_run",
+    "INTERRUPTED",
+    "FailedRun",
+    "fail_runs",
+    "last_warnings",
     "mark_interrupted_runs",
-    "stage_users",
-    "start_run",
+    "start_runs",
 ]
 
-_STAGING_COLUMNS = [
-    "sync_run_id", "user_id", "user_principal_name", "display_name", "given_name",
-    "surname", "mail", "proxy_addresses", "account_enabled",
-]
+#: The error of a run whose process stopped before it finished.
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """How one tenant's run failed: the message an admin reads, and what it cost."""
+
+    run_id: int
+    error: str
+    requests: int = 0
+    retries: int = 0
+    users: int | None = None
+    client_request_id: str | None = None
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def start_run(store: Store, integration_id: int, tenant_id: str, trigger: str = "manual") -> int:
-    """Record a sync run as running; returns its id."""
+def start_runs(store: Store, integrations: Sequence[tuple[int, str]], trigger: str = "manual") -> dict[int, int]:
+    """Record a running sync run for each (integration id, tenant id) in one statement;
+    returns integration id -> run id."""
+    if not integrations:
+        return {}
+    frame = pd.DataFrame(list(integrations), columns=["integration_id", "tenant_id"])
     with store.transaction() as con:
-        row = con.execute(
-            "INSERT INTO sync_runs (integration_id, tenant_id, started_at, outcome, trigger) "
-            "VALUES (?, ?, ?, 'running', ?) RETURNING id",
-            [integration_id, tenant_id, _now(), trigger],
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def stage_users(store: Store, run_id: int, users: Iterable[UserRecord]) -> int:
-    """Keep one page of users (and their licenses) for the run's final transaction."""
-    people = list(users)
-    if not people:
-        return 0
-    users_df = pd.DataFrame(
-        [(run_id, u.user_id, u.user_principal_name, u.display_name, u.given_name, u.surname,
-          u.mail, list(u.proxy_addresses), u.account_enabled) for u in people],
-        columns=_STAGING_COLUMNS,
-    ).astype({"account_enabled": "boolean"})
-    licenses_df = pd.DataFrame(
-        [(run_id, u.user_id, sku) for u in people for sku in u.sku_ids],
-        columns=["sync_run_id", "user_id", "sku_id"],
-    )
-    with store.transaction() as con:
-        con.register("page_users", users_df)
+        con.register("new_runs", frame)
         try:
-            columns = ", ".join(_STAGING_COLUMNS)
-            con.execute(f"INSERT INTO staging_users ({columns}) SELECT {columns} FROM page_users")
+            rows = con.execute(
+                "INSERT INTO sync_runs (integration_id, tenant_id, started_at, outcome, trigger) "
+                "SELECT integration_id, tenant_id, ?, 'running', ? FROM new_runs RETURNING integration_id, id",
+                [_now(), trigger],
+            ).fetchall()
         finally:
-            con.unregister("page_users")
-        if len(licenses_df):
-            con.register("page_licenses", licenses_df)
-            try:
-                con.execute("INSERT INTO staging_user_licenses (sync_run_id, user_id, sku_id) "
-                            "SELECT sync_run_id, user_id, sku_id FROM page_licenses")
-            finally:
-                con.unregister("page_licenses")
-    return len(people)
+            con.unregister("new_runs")
+    return {int(i): int(r) for i, r in rows}
 
 
-def fail_run(
-    store: Store, run_id: int, error: str, *, requests: int = 0, retries: int = 0,
-    users: int | None = None,
-) -> None:
-    """Record a failed run and drop what it staged; the tenant's data is untouched."""
+def fail_runs(store: Store, failures: Sequence[FailedRun]) -> None:
+    """Record failed runs in one statement; the tenants' data is untouched."""
+    if not failures:
+        return
+    frame = pd.DataFrame(
+        [(f.run_id, f.error[:2000], f.requests, f.retries, f.users, f.client_request_id) for f in failures],
+        columns=["run_id", "error", "requests", "retries", "users", "client_request_id"],
+    ).astype({"users": "Int64", "client_request_id": "string"})
     with store.transaction() as con:
-        con.execute("DELETE FROM staging_users WHERE sync_run_id = ?", [run_id])
-        con.execute("DELETE FROM staging_user_licenses WHERE sync_run_id = ?", [run_id])
-        con.execute(
-            "UPDATE sync_runs SET finished_at = ?, outcome = 'error', error = ?, requests = ?, "
-            "retries = ?, users = ? WHERE id = ?",
-            [_now(), error[:2000], requests, retries, users, run_id],
-        )
+        con.register("failed_runs", frame)
+        try:
+            con.execute(
+                "UPDATE sync_runs SET finished_at = ?, outcome = 'error', error = f.error, warning = NULL, "
+                "requests = f.requests, retries = f.retries, users = f.users, "
+                "client_request_id = f.client_request_id FROM failed_runs f WHERE sync_runs.id = f.run_id",
+                [_now()],
+            )
+        finally:
+            con.unregister("failed_runs")
 
 
 def mark_interrupted_runs(store: Store, older_than: timedelta | None = None) -> int:
-    """Close runs left 'running' by a process that died; returns how many.
-
-    Call it holding the sync lock (then no run can really be running), or give an age.
-    """
+    """Close runs left 'running' by a process that died: outcome error, message
+    "interrupted"; returns how many. Call it when no sync can be running (the sync lock is
+    free), or give an age."""
     cutoff = _now() - (older_than or timedelta(0))
+    if not store.scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'running' AND started_at <= ?", [cutoff]):
+        return 0
     with store.transaction() as con:
-        stale = [r[0] for r in con.execute(
-            "SELECT id FROM sync_runs WHERE outcome = 'running' AND started_at <= ?", [cutoff]
-        ).fetchall()]
-        for run_id in stale:
-            con.execute("DELETE FROM staging_users WHERE sync_run_id = ?", [run_id])
-            con.execute("DELETE FROM staging_user_licenses WHERE sync_run_id = ?", [run_id])
-            con.execute(
-                "UPDATE sync_runs SET outcome = 'interrupted', finished_at = ?, "
-                "error = 'the sync was interrupted (the process stopped)' WHERE id = ?",
-                [_now(), run_id],
-            )
-    return len(stale)
+        row = con.execute(
+            "UPDATE sync_runs SET outcome = 'error', finished_at = ?, error = ? "
+            "WHERE outcome = 'running' AND started_at <= ? RETURNING id",
+            [_now(), INTERRUPTED, cutoff],
+        ).fetchall()
+    return len(row)
+
+
+def last_warnings(store: Store) -> dict[str, str]:
+    """Tenant id -> the warning of its latest finished run, for tenants whose latest run has one."""
+    return {str(t): str(w) for t, w in store.rows(
+        "SELECT tenant_id, warning FROM sync_runs WHERE warning IS NOT NULL AND id IN "
+        "(SELECT max(id) FROM sync_runs WHERE outcome <> 'running' GROUP BY tenant_id)")}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import duckdb
 
-__all__ = ["LICENSE_TYPE_NAME", "LICENSE_TYPE_FIELDS", "SCHEMA_VERSION", "migrate"]
+__all__ = ["LICENSE_TYPE_FIELDS", "LICENSE_TYPE_NAME", "SCHEMA_VERSION", "migrate"]
 
 LICENSE_TYPE_NAME = "Office 365 Licenses"
 
@@ -329,7 +329,19 @@ CREATE TABLE audit_log (
 );
 """
 
-# Version 5 (numbered 5 by the plan; the lead renumbers at merge): the price list (a monthly
+# Version 4: the write path of the sync. A run records a warning (the sync landed but something
+# was unavailable, e.g. /directory/subscriptions refused) and the client-request-id that
+# Microsoft support asks for. Users and their licenses are no longer staged in the database
+# (a sync keeps each group of tenants in memory): the staging tables are emptied. Snapshots
+# are stored only when a license's numbers change (no schema change needed for that).
+_V4 = """
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS warning VARCHAR;
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS client_request_id VARCHAR;
+DELETE FROM staging_users;
+DELETE FROM staging_user_licenses;
+"""
+
+# Version 5: the price list (a monthly
 # price per seat of a SKU, by part number or skuId, optionally for one organization) and the
 # thresholds of the alert rules.
 _V5 = """
@@ -347,7 +359,7 @@ CREATE TABLE alert_settings (
 """
 
 #: Migrations in order; migration N brings the schema from version N-1 to N. Append only.
-_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V5)
+_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
