@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from o365lic.config import Settings
+import requests
+
+from o365lic.config import DEFAULT_TIMEOUT, Settings
 from o365lic.graph import (
     GraphConnector,
     GraphError,
+    build_session,
     resolve_tenant_id,
     validate_tenant_input,
 )
@@ -23,21 +27,22 @@ __all__ = ["ImportReport", "connect_tenant", "discover_tenants", "import_tenants
 IMPORT_LOOKUPS = 16
 
 
-def _resolve(settings: Settings, tenant: str) -> str:
+def _resolve(settings: Settings, tenant: str, session: requests.Session | None = None) -> str:
     """The tenant GUID of a GUID or verified domain (one request), else IntegrationError."""
     validate_tenant_input(tenant)
     try:
-        return resolve_tenant_id(settings, tenant)
+        return resolve_tenant_id(settings, tenant, session=session)
     except GraphError as exc:
         raise IntegrationError(f"{tenant.strip()}: {exc.message}") from None
 
 
-def _connect_resolved(store: Store, tenant: str, tenant_id: str, organization: str) -> Integration:
+def _connect_resolved(store: Store, tenant: str, tenant_id: str, organization: str, actor: str) -> Integration:
     domain = tenant.strip().lower() if tenant_id != tenant.strip().lower() else None
-    return add_integration(store, tenant_id, organization, default_domain=domain)
+    return add_integration(store, tenant_id, organization, default_domain=domain, actor=actor)
 
 
-def connect_tenant(store: Store, settings: Settings, tenant: str, organization: str) -> Integration:
+def connect_tenant(store: Store, settings: Settings, tenant: str, organization: str, *,
+                   actor: str = "o365lic") -> Integration:
     """Connect ``tenant`` (GUID or verified domain) and match it to ``organization``.
 
     The tenant is checked with the sign-in service first; any problem raises ValueError
@@ -45,7 +50,7 @@ def connect_tenant(store: Store, settings: Settings, tenant: str, organization: 
     """
     if not " ".join(organization.split()):
         raise IntegrationError("choose an organization or type the name of a new one")
-    return _connect_resolved(store, tenant, _resolve(settings, tenant), organization)
+    return _connect_resolved(store, tenant, _resolve(settings, tenant), organization, actor)
 
 
 @dataclass
@@ -56,7 +61,7 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
+def import_tenants(store: Store, settings: Settings, text: str, *, actor: str = "o365lic") -> ImportReport:
     """Connect every row of a ``tenant_id,organization`` CSV; bad rows are reported, not fatal.
 
     The tenants are looked up with the sign-in service concurrently (one request per distinct
@@ -78,23 +83,39 @@ def import_tenants(store: Store, settings: Settings, text: str) -> ImportReport:
             continue
         rows.append((line, row[0], row[1]))
     keys = list(dict.fromkeys(tenant.strip().lower() for _, tenant, _ in rows))
-    with ThreadPoolExecutor(max_workers=max(1, min(IMPORT_LOOKUPS, len(keys)))) as pool:
-        lookups: dict[str, Future[str]] = {key: pool.submit(_resolve, settings, key) for key in keys}
-        wait(list(lookups.values()))
+    local = threading.local()
+    sessions: list[requests.Session] = []
+    sessions_lock = threading.Lock()
+
+    def lookup(key: str) -> str:  # one HTTPS session per worker thread, reused for its lookups
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = build_session(settings, DEFAULT_TIMEOUT)
+            with sessions_lock:
+                sessions.append(session)
+        return _resolve(settings, key, session)
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(IMPORT_LOOKUPS, len(keys)))) as pool:
+            lookups: dict[str, Future[str]] = {key: pool.submit(lookup, key) for key in keys}
+            wait(list(lookups.values()))
+    finally:
+        for session in sessions:
+            session.close()
     with store.hold():  # one open file for the whole batch of connects (~1 ms each, not ~20 ms)
-        _connect_rows(store, rows, lookups, report)
+        _connect_rows(store, rows, lookups, report, actor)
     report.errors.sort()
     return report
 
 
 def _connect_rows(store: Store, rows: list[tuple[int, str, str]], lookups: dict[str, Future[str]],
-                  report: ImportReport) -> None:
+                  report: ImportReport, actor: str) -> None:
     for line, tenant, organization in rows:
         try:
             tenant_id = lookups[tenant.strip().lower()].result()
             if not " ".join(organization.split()):
                 raise IntegrationError("choose an organization or type the name of a new one")
-            report.added.append(_connect_resolved(store, tenant, tenant_id, organization))
+            report.added.append(_connect_resolved(store, tenant, tenant_id, organization, actor))
         except ValueError as exc:
             report.errors.append((line, str(exc)))
 

@@ -15,7 +15,7 @@ from o365lic.store import (
     add_group,
     get_integration,
     list_integrations,
-    start_run,
+    start_runs,
 )
 from tests.test_cli_errors import configure, run
 
@@ -102,7 +102,8 @@ def test_a_sync_killed_mid_run_shows_error_interrupted(cli: Simulator, db_path: 
     tenant = next(iter(cli.tenants.values()))
     assert run("tenants", "add", tenant.tenant_id, "--organization", "Killed")[0] == 0
     store = Store(db_path)
-    start_run(store, get_integration(store, tenant.tenant_id).id, tenant.tenant_id, "cli")  # then SIGKILL
+    integration_id = get_integration(store, tenant.tenant_id).id
+    start_runs(store, [(integration_id, tenant.tenant_id)], "cli")  # then SIGKILL
     assert get_integration(store, tenant.tenant_id).status == "Syncing..."
     code, out, _ = run("tenants", "list")
     assert code == 0

@@ -212,8 +212,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
             raise CliError(f"cannot read {args.file}: {os_reason(exc)}") from None
         except UnicodeDecodeError:
             raise CliError(f"cannot read {args.file}: it is not UTF-8 text") from None
-        # TODO(lead): pass actor=actor once tenants.import_tenants forwards it to add_integration
-        report = import_tenants(store, runtime, text)
+        report = import_tenants(store, runtime, text, actor=actor)
         for integration in report.added:
             print(f"connected {integration.tenant_id} to {terminal_name(integration.organization)}", file=out)
         for line, message in report.errors:

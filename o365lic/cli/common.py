@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from o365lic import demo
 from o365lic.cli.errors import CliError, os_reason
@@ -18,9 +18,9 @@ from o365lic.graph import (
     resolve_tenant_id,
     validate_tenant_input,
 )
-from o365lic.store import Store, mark_interrupted_runs
+from o365lic.store import Store
 from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant
-from o365lic.sync import SyncInProgressError, sync_lock
+from o365lic.sync import recover_interrupted_runs
 from o365lic.text import clean_name
 
 __all__ = [
@@ -79,19 +79,17 @@ def terminal_name(text: object, width: int | None = None) -> str:
 
 def close_interrupted_runs(store: Store) -> None:
     """Show runs left 'running' by a killed sync as Error ("interrupted"), when no sync runs."""
-    # TODO(lead): replace the body with o365lic.sync.recover_interrupted_runs(store) at merge
     try:
-        with sync_lock(store.path):
-            mark_interrupted_runs(store)
-    except (SyncInProgressError, OSError):
-        pass  # a sync is running (its runs are real) or the lock cannot be taken: show as stored
+        recover_interrupted_runs(store)
+    except OSError:
+        pass  # the lock cannot be taken: show the runs as stored
 
 
 def utc_text(moment: datetime | None) -> str:
     if moment is None:
         return "-"
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 

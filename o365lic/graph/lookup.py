@@ -41,25 +41,32 @@ def validate_tenant_input(text: str) -> str:
     )
 
 
-def resolve_tenant_id(settings: Settings, tenant: str, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> str:
+def resolve_tenant_id(settings: Settings, tenant: str, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+                      session: requests.Session | None = None) -> str:
     """The tenant GUID for a tenant id or verified domain, checked with the sign-in service.
 
     Reads ``{authority_host}/{tenant}/v2.0/.well-known/openid-configuration`` (no secret
     needed): its issuer carries the tenant GUID; an unknown tenant is a :class:`SignInError`.
+    Pass a ``session`` (from :func:`build_session`) to reuse its connections for many lookups.
     """
     register_secret(settings.client_secret)
     value = validate_tenant_input(tenant)
     call = "tenant lookup"
     url = f"{settings.authority_host}/{value}/v2.0/.well-known/openid-configuration"
-    with build_session(settings, timeout) as session:
+    own = session is None
+    http = build_session(settings, timeout) if session is None else session
+    try:
         try:
-            response = session.get(url)
+            response = http.get(url)
         except requests.exceptions.SSLError:
             raise SignInTlsError(untrusted_message(settings.authority_host), tenant_id=value, call=call,
                                  code="TLSError") from None
         except requests.RequestException as exc:
             raise SignInNetworkError(f"could not reach {settings.authority_host} ({type(exc).__name__})",
                                      tenant_id=value, call=call, code="NetworkError") from None
+    finally:
+        if own:
+            http.close()
     body = error_body(response)
     if response.status_code >= 500 or response.status_code == 429 or (
             response.status_code != 200 and body.code is None):
