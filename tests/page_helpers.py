@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -17,7 +19,7 @@ from o365lic.sync import sync_tenants
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 
-__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count",
+__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count", "plain", "section", "tenants_table", "edit_tenants",
            "row_counts", "runtime", "select_rows", "synced", "undiscovered"]
 
 #: The tables of SPEC section 8 whose rows the disconnect tests count.
@@ -111,3 +113,32 @@ def select_rows(at: AppTest, key_prefix: str, rows: list[int]) -> str:
     assert len(keys) == 1, keys
     at.session_state[keys[0]] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     return keys[0]
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as the text a reader sees, for text the pages escape (``\\(`` -> ``(``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def section(at: AppTest, name: str) -> AppTest:
+    """Show one section of the Settings page (only the section in view is built)."""
+    at.segmented_control(key="settings_section").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tenants_table(at: AppTest) -> tuple[str, pd.DataFrame]:
+    """The key and the rows of the Settings page's tenants table (``st.data_editor``)."""
+    editors = [d for d in at.dataframe if d.key and d.key.startswith("tenant_settings_")]
+    assert len(editors) == 1, [d.key for d in at.dataframe]
+    return str(editors[0].key), editors[0].value
+
+
+def edit_tenants(at: AppTest, edits: dict[str, dict[str, object]]) -> AppTest:
+    """Edit cells of the tenants table as a person would (tenant id -> {column: value}), then run."""
+    key, frame = tenants_table(at)
+    rows = {int(frame.index[frame["tenant_id"] == tenant][0]): dict(change) for tenant, change in edits.items()}
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    return at
