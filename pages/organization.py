@@ -205,11 +205,15 @@ def render() -> None:
 
     st.subheader("License assets")
     st.caption("Each license is an “Office 365 Licenses” asset: open one for its users, notes and security.")
+    leftover = st.container()  # the outcome of an action on an asset no longer shown to the viewer
     details = {int(r["asset_id"]): r for r in ui.license_assets(chosen).to_dict("records")}
     group_names = {group_id: name for group_id, name, _ in ui.groups()}
     labels = charts.license_labels(table)
     for label, row in zip(labels, table.itertuples(index=False)):
         _asset(row, label, details.get(int(row.asset_id), {}), viewer, group_names)
+    with leftover:
+        for key in [k for k in st.session_state if str(k).startswith("asset_notice_")]:
+            ui.show_notice(str(key))
     _users(organization, viewer)
 
 

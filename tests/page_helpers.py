@@ -19,7 +19,7 @@ from o365lic.sync import sync_tenants
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 
-__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count", "plain", "section", "tenants_table", "edit_tenants",
+__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count", "plain", "signed_in_app", "AUTH", "section", "tenants_table", "edit_tenants",
            "row_counts", "runtime", "select_rows", "synced", "undiscovered"]
 
 #: The tables of SPEC section 8 whose rows the disconnect tests count.
@@ -141,4 +141,30 @@ def edit_tenants(at: AppTest, edits: dict[str, dict[str, object]]) -> AppTest:
     at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+#: An ``[auth]`` section with a Microsoft provider (AppTest stands in for the browser).
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "microsoft": {
+        "client_id": "00000000-0000-0000-0000-000000000000",
+        "client_secret": "not-a-real-secret",
+        "server_metadata_url": "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration",
+    },
+}
+
+
+def signed_in_app(email: str, name: str, page: str | None = None) -> AppTest:
+    """The app with sign-in configured and ``email`` signed in, run once (then on ``page``)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email, "name": name}
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
     return at

@@ -29,6 +29,7 @@ from o365lic.ui.display import (
     licenses_table,
     md,
     plural,
+    sync_log_csv,
 )
 from o365lic.ui.reads import (
     all_organizations,
@@ -91,6 +92,7 @@ __all__ = [
     "sidebar",
     "signed_in_viewer",
     "sync_log",
+    "sync_log_csv",
     "tenant_matches",
     "totals",
     "viewer",
@@ -103,11 +105,9 @@ def viewer() -> Viewer:
 
 
 def current_viewer() -> Viewer:
-    """Who is acting, with role and groups as the database says at this moment (for callbacks)."""
-    who = viewer()
-    if who.user_id is None or not auth_configured():
-        return who  # the local Administrator (or a stand-in)
-    return signed_in_viewer(fresh=True)
+    """Who is acting, with role and groups as the database says at this moment (for callbacks:
+    never the viewer the page was drawn for)."""
+    return viewer()
 
 
 def sidebar() -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "licenses_table",
     "md",
     "plural",
+    "sync_log_csv",
 ]
 
 CSV_FILE_NAME = "office365-licenses.csv"
@@ -74,6 +75,11 @@ def download_table(label: str, frame: pd.DataFrame, columns: Mapping[str, str], 
     the only way a table leaves the app (the table toolbar's own download is switched off)."""
     st.download_button(label, data=export.table_csv(frame, columns).encode("utf-8"), file_name=name,
                        mime=CSV_MIME, on_click="ignore", icon=":material/download:", key=key)
+
+
+def sync_log_csv(log: pd.DataFrame) -> bytes:
+    """The CSV of a sync log (``export.sync_log_csv``, formula-guarded), UTF-8 encoded."""
+    return export.sync_log_csv(log).encode("utf-8")
 
 
 def licenses_table(licenses: pd.DataFrame) -> pd.DataFrame:

@@ -134,11 +134,6 @@ def _groups(db: str) -> list[tuple[int, str, list[int]]]:
     return list_groups(store_of(db))
 
 
-@cached()
-def _viewer_for(db: str, email: str, name: str | None) -> Viewer:
-    return viewer_for(store_of(db), email, name)
-
-
 @cached(ttl=STATUS_TTL)
 def _audit(db: str) -> pd.DataFrame:
     return _audit_log(store_of(db))
@@ -220,8 +215,7 @@ def audit_log() -> pd.DataFrame:
     return _audit(context().db)
 
 
-def viewer_from_db(email: str, name: str | None, *, fresh: bool = False) -> Viewer:
-    """The viewer of a signed-in e-mail; ``fresh`` reads role and groups now, past the cache."""
-    if fresh:
-        return viewer_for(context().store, email, name)
-    return _viewer_for(context().db, email, name)
+def viewer_from_db(email: str, name: str | None) -> Viewer:
+    """The viewer of a signed-in e-mail, role and groups as the database says now (never cached:
+    a role changed by an Administrator takes effect on the next run of every open page)."""
+    return viewer_for(context().store, email, name)

@@ -59,13 +59,13 @@ def _sign_in_screen() -> None:
     st.stop()
 
 
-def signed_in_viewer(*, fresh: bool = False) -> Viewer:
+def signed_in_viewer() -> Viewer:
     """Who is looking at the page; the reads show them only the assets they may see.
 
     With ``[auth]`` configured: a signed-out visitor sees only a "Sign in with Microsoft"
     button (the run stops); a signed-in person is looked up by e-mail (the first person
     ever becomes Administrator, everybody else starts Read-only). Without ``[auth]``: the
-    local Administrator. ``fresh`` reads role and groups from the database now (for an action).
+    local Administrator. Role and groups are read from the database on every call.
     """
     if not auth_configured():
         return LOCAL_ADMINISTRATOR
@@ -77,7 +77,7 @@ def signed_in_viewer(*, fresh: bool = False) -> Viewer:
         st.button("Sign out", on_click=st.logout, key="sign_out_no_email")
         st.stop()
     name = st.user.get("name")
-    return viewer_from_db(email, str(name) if name else None, fresh=fresh)
+    return viewer_from_db(email, str(name) if name else None)
 
 
 def show_viewer(who: Viewer) -> None:
