@@ -170,8 +170,10 @@ def license_chart(licenses: pd.DataFrame, *, title: str = "Licenses") -> alt.Lay
     return _stacked_bars(stacked_frame(frame, "license"), "license", order, title, "License")
 
 
-def organization_page(summary: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> alt.LayerChart:
-    """One page of every organization by Active (``page`` from 1): at most ``size`` bars."""
+def organization_page(summary: pd.DataFrame, page: int, size: int | None = None) -> alt.LayerChart:
+    """One page of every organization by Active (``page`` from 1): at most ``size`` bars
+    (default :data:`PAGE_SIZE`)."""
+    size = size or PAGE_SIZE
     total = len(summary)
     first = max(page - 1, 0) * size
     rows = summary.iloc[first:first + size]
