@@ -151,18 +151,21 @@ def render(viewer: Viewer) -> None:
     key = f"{table_key()}_{abs(hash((st.session_state.get('tenant_search'), st.session_state.get('tenant_status_filter'))))}"
     st.data_editor(
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
+        column_order=["select", "organization", "licenses", "paused", "interval_minutes", "status", "tenant_name",
+                      "domain", "tenant_id"],
         disabled=not may_manage or ["organization", "tenant_name", "domain", "status", "tenant_id"],
         column_config={
-            "select": st.column_config.CheckboxColumn("Select", help="Pick rows for Pause / Resume selected"),
-            "organization": st.column_config.TextColumn("Organization"),
+            "select": st.column_config.CheckboxColumn("Select", help="Pick rows for Pause / Resume selected",
+                                                      width=70),
+            "organization": st.column_config.TextColumn("Organization", width=180),
             "tenant_name": st.column_config.TextColumn("Tenant"),
             "domain": st.column_config.TextColumn("Domain"),
             "status": st.column_config.TextColumn("Status"),
             "licenses": st.column_config.CheckboxColumn(
-                "Licenses", help="Sync this tenant's licenses (off: only its users are refreshed)."),
-            "paused": st.column_config.CheckboxColumn("Paused", help="A paused tenant is not synced."),
+                "Licenses", help="Sync this tenant's licenses (off: only its users are refreshed).", width=80),
+            "paused": st.column_config.CheckboxColumn("Paused", help="A paused tenant is not synced.", width=80),
             "interval_minutes": st.column_config.NumberColumn(
-                "Sync interval (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d",
+                "Sync interval (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=170,
                 help="How often a scheduled sync (`sync --due`) syncs this tenant: 1 minute to one year."),
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
         },

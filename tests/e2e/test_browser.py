@@ -42,6 +42,8 @@ def _expected_metrics(totals: dict[str, float]) -> list[str]:
 
 def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:  # noqa: ANN001
     assert CSV_HEADER == tuple(HEADER_LINE.split(","))
+    readme_screenshot = Path(__file__).resolve().parents[2] / "docs" / "global.png"
+    before = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
 
     # A fresh database: the Global page points to the Sync page, in demo mode.
     page.goto(streamlit_server.url + "/")
@@ -74,6 +76,8 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_pat
     screenshot = tmp_path / "global.png"
     page.screenshot(path=str(screenshot))
     assert screenshot.read_bytes().startswith(b"\x89PNG")
+    after = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
+    assert after == before  # the README's screenshot is made by python -m tests.e2e.screenshot only
 
     # The Organization multiselect lists every organization; choose one.
     chosen = organizations[1]
