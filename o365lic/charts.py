@@ -8,14 +8,13 @@ horizontal and the chart grows with its rows, so 500 organizations stay readable
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
 __all__ = [
     "DEFAULT_TOP",
-    "organization_page",
     "PAGE_SIZE",
     "ROW_HEIGHT",
     "SEGMENTS",
@@ -23,6 +22,7 @@ __all__ = [
     "license_chart",
     "license_labels",
     "organization_chart",
+    "organization_page",
     "stacked_frame",
     "top_organizations",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -28,8 +29,8 @@ def iso_utc(value: Any) -> str:
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(timezone.utc)
-    moment: datetime = stamp.tz_convert(timezone.utc).to_pydatetime().replace(microsecond=0)
+        stamp = stamp.tz_localize(UTC)
+    moment: datetime = stamp.tz_convert(UTC).to_pydatetime().replace(microsecond=0)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -34,7 +34,7 @@ DISCONNECT_CONSEQUENCES: dict[DisconnectMode, str] = {
 assert set(DISCONNECT_CONSEQUENCES) == set(DISCONNECT_LABELS)
 
 
-def plural(count: float | int, word: str) -> str:
+def plural(count: float, word: str) -> str:
     """``1 organization``, ``6 organizations``, ``1,204 licenses``."""
     return f"{int(count or 0):,} {word}{'' if int(count or 0) == 1 else 's'}"
 

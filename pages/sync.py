@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import get_args
 
 import streamlit as st
@@ -121,7 +121,7 @@ def _since(day: object) -> datetime | None:
     """The start (UTC) of the chosen day, or None."""
     if not day or not hasattr(day, "year"):
         return None
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)  # type: ignore[arg-type]
+    return datetime.combine(day, time.min, tzinfo=UTC)  # type: ignore[arg-type]
 
 
 def _sync_log(viewer: Viewer) -> None:

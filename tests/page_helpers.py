@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pytest
@@ -19,8 +19,27 @@ from o365lic.sync import sync_tenants
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 
-__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count", "plain", "signed_in_app", "AUTH", "section", "tenants_table", "edit_tenants",
-           "row_counts", "runtime", "select_rows", "synced", "undiscovered"]
+__all__ = [
+    "APP",
+    "AUTH",
+    "REPO",
+    "TABLES",
+    "app_db",
+    "as_viewer",
+    "edit_tenants",
+    "metric_values",
+    "open_page",
+    "parse_count",
+    "plain",
+    "row_counts",
+    "runtime",
+    "section",
+    "select_rows",
+    "signed_in_app",
+    "synced",
+    "tenants_table",
+    "undiscovered",
+]
 
 #: The tables of SPEC section 8 whose rows the disconnect tests count.
 TABLES = ("organizations", "contacts", "integrations", "flexible_asset_types", "flexible_asset_fields",

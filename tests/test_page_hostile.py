@@ -52,7 +52,7 @@ def _markdown_sources(at: AppTest) -> list[str]:
     """Every text the browser renders as Markdown: bodies of markdown, captions, alerts and
     headings, and the labels of widgets and expanders."""
     sources: list[str] = []
-    for node in at._tree:  # noqa: SLF001 - AppTest's element tree, walked in full
+    for node in at._tree:
         for attribute in ("value", "label"):
             if node.type in ("markdown", "caption", "alert", "error", "info", "success", "warning", "title",
                              "subheader", "header") or attribute == "label":
@@ -87,7 +87,7 @@ def _csv_spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     made: list[str] = []
     original = export.table_csv
 
-    def spy(frame, columns):  # noqa: ANN001
+    def spy(frame, columns):
         made.append(original(frame, columns))
         return made[-1]
 
@@ -274,8 +274,8 @@ def test_a_manager_demoted_while_the_page_is_open_cannot_pause(app_db: Path) -> 
     at.button(key="pause_selected").click().run()
     assert not at.exception and not at.success
     assert [e.value for e in at.error] == [
-        "Your role (Read-only) cannot connect, match or disconnect tenants or change their sync settings. "
-        "Nothing was changed."]
+        ("Your role (Read-only) cannot connect, match or disconnect tenants or change their sync settings. "
+         "Nothing was changed.")]
     assert get_integration(store, tenant).paused is False
     # and the page, drawn again, shows the new role's controls
     assert at.button(key="pause_selected").disabled and at.button(key="save_tenant_settings").disabled

@@ -49,14 +49,20 @@ from o365lic.ui.reads import (
     tenant_matches,
     totals,
 )
-from o365lic.ui.signin import allowed, auth_configured, not_allowed, show_viewer, signed_in_viewer
+from o365lic.ui.signin import (
+    allowed,
+    auth_configured,
+    not_allowed,
+    show_viewer,
+    signed_in_viewer,
+)
 
 __all__ = [
-    "AppContext",
     "CSV_FILE_NAME",
     "CSV_MIME",
-    "LicenseFilter",
     "SYNC_LOG_FILE_NAME",
+    "AppContext",
+    "LicenseFilter",
     "act",
     "all_organizations",
     "allowed",

@@ -9,7 +9,8 @@ for the rerun, where :func:`show_notice` shows it once.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import streamlit as st
 

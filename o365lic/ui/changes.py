@@ -8,7 +8,8 @@ this module records what the store does not (security settings, roles, groups).
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from o365lic import reports
 from o365lic.store import (
@@ -84,7 +85,7 @@ def match(store: Store, who: Viewer, action: MatchAction, tenant_ids: list[str],
 
 
 def save_sync_settings(store: Store, who: Viewer, tenant_id: str, *, sync_licenses: bool | None = None,
-                       paused: bool | None = None, interval_minutes: int | float | None = None) -> Integration:
+                       paused: bool | None = None, interval_minutes: float | None = None) -> Integration:
     """Change one tenant's Licenses setting, pause state or interval (1 minute .. one year)."""
     if interval_minutes is not None:
         problem = interval_problem(interval_minutes)

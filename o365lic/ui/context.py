@@ -8,8 +8,8 @@ file between page reads). :func:`run_page` turns every failure into one clear me
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 import streamlit as st
@@ -19,7 +19,7 @@ from o365lic import demo
 from o365lic.config import ConfigError, Settings, load_settings
 from o365lic.store import Store, StoreBusyError, StoreError
 
-__all__ = ["AppContext", "UNEXPECTED", "context", "is_demo_mode", "run_page", "store_message", "store_of"]
+__all__ = ["UNEXPECTED", "AppContext", "context", "is_demo_mode", "run_page", "store_message", "store_of"]
 
 _LOG = logging.getLogger(__name__)
 

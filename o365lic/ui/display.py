@@ -9,7 +9,8 @@ Names come from customers' tenants and are data: every f-string that puts one in
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -49,12 +50,12 @@ def md(value: Any) -> str:
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
-def format_count(value: float | int | None) -> str:
+def format_count(value: float | None) -> str:
     """A whole number with thousands separators (``12,345``)."""
     return f"{int(value or 0):,}"
 
 
-def plural(count: float | int, word: str) -> str:
+def plural(count: float, word: str) -> str:
     """``1 organization``, ``6 organizations``, ``1,204 licenses``."""
     return f"{format_count(count)} {word}{'' if int(count) == 1 else 's'}"
 

@@ -8,8 +8,9 @@ asset restricted to groups never reaches someone outside them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st

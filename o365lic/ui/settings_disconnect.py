@@ -3,7 +3,7 @@ person types the organization's name (or the tenant id) to confirm."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +15,12 @@ from o365lic.ui.context import context
 from o365lic.ui.display import md
 from o365lic.ui.reads import tenant_matches
 from o365lic.ui.settings_common import managed_section
-from o365lic.wording import DISCONNECT_CONSEQUENCES, confirmation_words, confirms, disconnect_report
+from o365lic.wording import (
+    DISCONNECT_CONSEQUENCES,
+    confirmation_words,
+    confirms,
+    disconnect_report,
+)
 
 __all__ = ["render"]
 

@@ -3,7 +3,8 @@ Administrator; what their role lets them do, in words."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -12,7 +13,7 @@ from o365lic.store import LOCAL_ADMINISTRATOR, Permission, Viewer, can
 from o365lic.ui.display import md
 from o365lic.ui.reads import viewer_from_db
 
-__all__ = ["allowed", "auth_configured", "not_allowed", "signed_in_viewer", "show_viewer"]
+__all__ = ["allowed", "auth_configured", "not_allowed", "show_viewer", "signed_in_viewer"]
 
 
 def _auth_section() -> Mapping[str, Any] | None:

@@ -44,7 +44,7 @@ def _click(grid: Locator, row: int, x: int) -> None:
     grid.page.wait_for_timeout(300)  # the grid takes the edit before the next click
 
 
-def test_tenants_table_save_bulk_pause_and_search(streamlit_server, page: Page) -> None:  # noqa: ANN001
+def test_tenants_table_save_bulk_pause_and_search(streamlit_server, page: Page) -> None:
     store = Store(streamlit_server.db_path)
     page.goto(streamlit_server.url + "/")
     _wait_idle(page)
