@@ -30,8 +30,8 @@ from o365lic.store import (
     UserRecord,
     add_integration,
     apply_tenant_sync,
-    start_run,
     stage_users,
+    start_run,
 )
 
 #: Per tenant: (skuPartNumber, prepaid units, consumed units) of its subscribedSkus.
@@ -70,7 +70,7 @@ def generate(db_path: Path, tenants: int) -> None:
                               retries=0)
 
 
-def _idle(page, timeout_ms: int = 600_000) -> None:  # noqa: ANN001 - a Playwright page
+def _idle(page, timeout_ms: int = 600_000) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_have_count(
@@ -78,7 +78,7 @@ def _idle(page, timeout_ms: int = 600_000) -> None:  # noqa: ANN001 - a Playwrig
     expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=timeout_ms)
 
 
-def _timed(action: Callable[[], None], page) -> float:  # noqa: ANN001
+def _timed(action: Callable[[], None], page) -> float:
     start = time.perf_counter()
     action()
     page.wait_for_timeout(150)  # let the rerun begin before waiting for it to end
