@@ -8,19 +8,21 @@ horizontal and the chart grows with its rows, so 500 organizations stay readable
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 
 __all__ = [
     "DEFAULT_TOP",
+    "PAGE_SIZE",
     "ROW_HEIGHT",
     "SEGMENTS",
     "SEGMENT_COLORS",
     "license_chart",
     "license_labels",
     "organization_chart",
+    "organization_page",
     "stacked_frame",
     "top_organizations",
 ]
@@ -30,6 +32,9 @@ SEGMENTS: tuple[str, ...] = ("Consumed", "Unused", "Over-assigned")
 SEGMENT_COLORS: tuple[str, ...] = ("#2f6db5", "#a8c8ec", "#e8590c")
 #: Organizations the Global chart shows before "Show all organizations".
 DEFAULT_TOP = 20
+#: Organizations per page of "Show all" (the chart stays under PAGE_SIZE × ROW_HEIGHT pixels, far
+#: below a browser's canvas limit, whatever the number of organizations).
+PAGE_SIZE = 50
 #: Pixels per bar (the vega-lite step of the y axis); the chart grows with its rows.
 ROW_HEIGHT = 24
 _COUNT_COLUMNS = ("active", "consumed", "unused", "over_assigned")
@@ -163,3 +168,15 @@ def license_chart(licenses: pd.DataFrame, *, title: str = "Licenses") -> alt.Lay
             ["active", "_name"], ascending=[False, True], kind="stable").drop(columns="_name")
     order = frame["license"].tolist()
     return _stacked_bars(stacked_frame(frame, "license"), "license", order, title, "License")
+
+
+def organization_page(summary: pd.DataFrame, page: int, size: int | None = None) -> alt.LayerChart:
+    """One page of every organization by Active (``page`` from 1): at most ``size`` bars
+    (default :data:`PAGE_SIZE`)."""
+    size = size or PAGE_SIZE
+    total = len(summary)
+    first = max(page - 1, 0) * size
+    rows = summary.iloc[first:first + size]
+    title = (f"Organizations {first + 1:,}–{first + len(rows):,} of {total:,} by Active" if total > size
+             else "Licenses per organization")
+    return organization_chart(rows, None, title=title)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["CSV_HEADER", "SYNC_LOG_HEADER", "guard_cell", "iso_utc", "licenses_csv", "sync_log_csv"]
+__all__ = ["CSV_HEADER", "SYNC_LOG_HEADER", "guard_cell", "iso_utc", "licenses_csv", "sync_log_csv", "table_csv"]
 
 CSV_HEADER: tuple[str, ...] = (
     "Organization", "Tenant ID", "License", "SKU", "Status", "Active", "Consumed", "Unused", "Last Synced",
@@ -28,8 +29,8 @@ def iso_utc(value: Any) -> str:
         return ""
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(timezone.utc)
-    moment: datetime = stamp.tz_convert(timezone.utc).to_pydatetime().replace(microsecond=0)
+        stamp = stamp.tz_localize(UTC)
+    moment: datetime = stamp.tz_convert(UTC).to_pydatetime().replace(microsecond=0)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -72,4 +73,24 @@ def sync_log_csv(runs: pd.DataFrame) -> str:
                            for v in values]
         else:
             out[header] = ["" if pd.isna(v) else v for v in values]
+    return out.to_csv(index=False, lineterminator="\r\n")
+
+
+def table_csv(frame: pd.DataFrame, columns: Mapping[str, str]) -> str:
+    """The CSV text of any table: ``columns`` maps each header to its column. Text cells are
+    guarded against formulas, times written in ISO 8601 UTC, missing values left empty."""
+    out = pd.DataFrame(index=frame.index)
+    for header, column in columns.items():
+        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        cells = []
+        for v in values:
+            if v is None or (not isinstance(v, (str, list, tuple)) and pd.isna(v)):
+                cells.append("")
+            elif isinstance(v, (pd.Timestamp, datetime)):
+                cells.append(iso_utc(v))
+            elif isinstance(v, (bool, int, float)):
+                cells.append(v)
+            else:
+                cells.append(guard_cell(str(v)))
+        out[header] = cells
     return out.to_csv(index=False, lineterminator="\r\n")

@@ -5,8 +5,10 @@ Filtering and aggregation happen in DuckDB; pages only draw what comes back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, TypedDict, Unpack
 
 import pandas as pd
 
@@ -24,11 +26,16 @@ from o365lic.store import (
 )
 
 __all__ = [
+    "FilterParts",
+    "LicenseFilter",
     "app_users_table",
+    "asset_visible",
+    "hidden_organizations",
     "integrations_table",
     "license_assets",
     "license_contacts",
     "licenses",
+    "organization_contacts",
     "organization_names",
     "organization_summary",
     "sync_log",
@@ -37,40 +44,64 @@ __all__ = [
 ]
 
 
-def _filter(
-    organizations: Sequence[str] | None, search: str | None, include_free: bool, viewer: Viewer
-) -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class LicenseFilter:
+    """What a license read shows: organizations, a search text, free SKUs or not, and whose eyes.
+
+    Frozen and hashable, so a page can cache a read on it; :meth:`of` builds one from plain parts.
+    """
+
+    organizations: tuple[str, ...] = ()
+    search: str = ""
+    include_free: bool = False
+    viewer: Viewer = LOCAL_ADMINISTRATOR
+
+    @classmethod
+    def of(cls, organizations: Sequence[str] | None = None, search: str | None = None,
+           include_free: bool = False, viewer: Viewer = LOCAL_ADMINISTRATOR) -> LicenseFilter:
+        """A filter from plain values (blank organizations dropped, search trimmed)."""
+        return cls(organizations=tuple(o for o in organizations or () if o), search=(search or "").strip(),
+                   include_free=bool(include_free), viewer=viewer)
+
+
+class FilterParts(TypedDict, total=False):
+    """The parts of a :class:`LicenseFilter` as keyword arguments (for the CLI and tests)."""
+
+    organizations: Sequence[str] | None
+    search: str | None
+    include_free: bool
+    viewer: Viewer
+
+
+def _chosen(chosen: LicenseFilter | None, parts: FilterParts) -> LicenseFilter:
+    if chosen is not None and parts:
+        raise TypeError("pass a LicenseFilter or its parts, not both")
+    return chosen if chosen is not None else LicenseFilter.of(**parts)
+
+
+def _filter(chosen: LicenseFilter) -> tuple[str, list[Any]]:
     """A SQL condition on the ``office365_licenses`` view and its parameters: organizations, a
     search text, free SKUs or not, and only the assets the viewer may see (restricted assets
     stay hidden from outsiders)."""
-    visible, params = visibility_clause(viewer)
+    visible, params = visibility_clause(chosen.viewer)
     clauses = [visible]
-    chosen = [o for o in organizations or [] if o]
-    if chosen:
-        clauses.append(f"organization IN ({', '.join('?' * len(chosen))})")
-        params.extend(chosen)
-    text = (search or "").strip()
-    if text:
+    if chosen.organizations:
+        clauses.append(f"organization IN ({', '.join('?' * len(chosen.organizations))})")
+        params.extend(chosen.organizations)
+    if chosen.search:
         clauses.append(
             "(contains(lower(organization), lower(?)) OR contains(lower(coalesce(license_name, '')), lower(?)) "
             "OR contains(lower(coalesce(sku_part_number, '')), lower(?)))"
         )
-        params.extend([text] * 3)
-    if not include_free:
+        params.extend([chosen.search] * 3)
+    if not chosen.include_free:
         clauses.append("NOT is_free")
     return " AND ".join(clauses), params
 
 
-def licenses(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    search: str | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def licenses(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """One row per license asset (the ``office365_licenses`` view) plus utilisation."""
-    where, params = _filter(organizations, search, include_free, viewer)
+    where, params = _filter(_chosen(chosen, parts))
     return store.df(
         f"""
         SELECT organization, tenant_id, license_name, sku_part_number, sku_id, status,
@@ -84,16 +115,9 @@ def licenses(
     )
 
 
-def totals(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    search: str | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> dict[str, float]:
+def totals(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> dict[str, float]:
     """Active, Consumed, Unused, Over-assigned sums and utilisation (Consumed / Active)."""
-    where, params = _filter(organizations, search, include_free, viewer)
+    where, params = _filter(_chosen(chosen, parts))
     with store.connect() as con:
         row = con.execute(
             f"""
@@ -112,16 +136,9 @@ def totals(
     }
 
 
-def organization_summary(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    search: str | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def organization_summary(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Per organization: active, consumed (within active), unused, over-assigned; by active."""
-    where, params = _filter(organizations, search, include_free, viewer)
+    where, params = _filter(_chosen(chosen, parts))
     return store.df(
         f"""
         SELECT organization, sum(active)::BIGINT AS active, sum(consumed)::BIGINT AS consumed,
@@ -134,36 +151,87 @@ def organization_summary(
     )
 
 
-def organization_names(store: Store) -> list[str]:
-    """Organizations that have a connected tenant or license assets, by name."""
-    return [str(r[0]) for r in store.rows(
-        """
-        SELECT DISTINCT o.name FROM organizations o
-        WHERE o.id IN (SELECT organization_id FROM integrations WHERE disconnected_at IS NULL)
-           OR o.id IN (SELECT organization_id FROM office365_licenses)
-        ORDER BY 1
-        """
-    )]
-
-
-def license_contacts(store: Store, asset_id: int) -> pd.DataFrame:
-    """The contacts tagged on one license asset."""
-    return store.df(
-        """
-        SELECT c.display_name, c.user_principal_name, c.mail, c.account_enabled
-        FROM flexible_asset_tags t JOIN contacts c ON c.id = t.contact_id
-        WHERE t.flexible_asset_id = ? ORDER BY lower(c.display_name), c.user_principal_name
-        """,
-        [asset_id],
+def _shown_organizations(viewer: Viewer, column: str) -> tuple[str, list[Any]]:
+    """A SQL condition on an organization id ``column``: not an organization whose every asset is
+    restricted from ``viewer`` (one with no assets at all reveals nothing and stays)."""
+    if viewer.sees_everything:
+        return "TRUE", []
+    visible, params = visibility_clause(viewer, "a.id", "a.restricted")
+    return (
+        f"""({column} IS NULL OR NOT (
+              EXISTS (SELECT 1 FROM flexible_assets a WHERE a.organization_id = {column})
+              AND NOT EXISTS (SELECT 1 FROM flexible_assets a WHERE a.organization_id = {column} AND {visible})))""",
+        params,
     )
 
 
-def integrations_table(store: Store, *, match_state: MatchState | None = None) -> pd.DataFrame:
+def organization_names(store: Store, viewer: Viewer = LOCAL_ADMINISTRATOR) -> list[str]:
+    """Every organization ``viewer`` may know of, by name: from the organizations table, so one
+    without licenses stays listed; one whose every asset is restricted from the viewer is left out."""
+    shown, params = _shown_organizations(viewer, "o.id")
+    return [str(r[0]) for r in store.rows(
+        f"SELECT o.name FROM organizations o WHERE {shown} ORDER BY lower(o.name), o.name", params)]
+
+
+def hidden_organizations(store: Store, viewer: Viewer) -> set[str]:
+    """Names of the organizations whose every asset is restricted from ``viewer``."""
+    shown, params = _shown_organizations(viewer, "o.id")
+    return {str(r[0]) for r in store.rows(f"SELECT o.name FROM organizations o WHERE NOT {shown}", params)}
+
+
+def asset_visible(store: Store, asset_id: int, viewer: Viewer) -> bool:
+    """True when the asset exists and ``viewer`` may see it."""
+    visible, params = visibility_clause(viewer, "a.id", "a.restricted")
+    return bool(store.scalar(f"SELECT count(*) FROM flexible_assets a WHERE a.id = ? AND {visible}",
+                             [int(asset_id), *params]))
+
+
+def license_contacts(store: Store, asset_id: int, viewer: Viewer = LOCAL_ADMINISTRATOR) -> pd.DataFrame:
+    """The contacts tagged on one license asset (none when ``viewer`` may not see the asset)."""
+    visible, params = visibility_clause(viewer, "a.id", "a.restricted")
+    return store.df(
+        f"""
+        SELECT c.display_name, c.user_principal_name, c.mail, c.account_enabled
+        FROM flexible_asset_tags t JOIN contacts c ON c.id = t.contact_id
+        JOIN flexible_assets a ON a.id = t.flexible_asset_id
+        WHERE t.flexible_asset_id = ? AND {visible}
+        ORDER BY lower(c.display_name), c.user_principal_name
+        """,
+        [asset_id, *params],
+    )
+
+
+def organization_contacts(store: Store, organization: str, viewer: Viewer = LOCAL_ADMINISTRATOR) -> pd.DataFrame:
+    """The contacts of one organization with the licenses ``viewer`` may see tagged on them
+    (an organization without licenses still lists its contacts; a hidden one lists nobody)."""
+    shown, shown_params = _shown_organizations(viewer, "o.id")
+    visible, params = visibility_clause(viewer, "a.asset_id", "a.restricted")
+    return store.df(
+        f"""
+        SELECT c.display_name, c.user_principal_name, c.mail, c.account_enabled,
+               coalesce(string_agg(a.license_name, ', ' ORDER BY lower(a.license_name))
+                        FILTER (WHERE a.asset_id IS NOT NULL), '') AS licenses
+        FROM contacts c
+        JOIN organizations o ON o.id = c.organization_id
+        LEFT JOIN flexible_asset_tags t ON t.contact_id = c.id
+        LEFT JOIN office365_licenses a ON a.asset_id = t.flexible_asset_id AND {visible}
+        WHERE o.name = ? AND {shown}
+        GROUP BY c.id, c.display_name, c.user_principal_name, c.mail, c.account_enabled
+        ORDER BY lower(c.display_name), c.user_principal_name
+        """,
+        [*params, organization, *shown_params],
+    )
+
+
+def integrations_table(store: Store, *, match_state: MatchState | None = None,
+                       viewer: Viewer = LOCAL_ADMINISTRATOR) -> pd.DataFrame:
     """The "Active Integrations" table: organization, tenant, status, last sync, last error.
 
-    ``match_state="matched"`` keeps only the tenants matched to an organization (those that sync).
+    ``match_state="matched"`` keeps only the tenants matched to an organization (those that sync);
+    tenants of an organization hidden from ``viewer`` are left out.
     """
     warnings = last_warnings(store)  # the latest run landed, but with a warning
+    hidden = hidden_organizations(store, viewer) if not viewer.sees_everything else set()
     rows = [
         {
             "organization": i.organization, "tenant_id": i.tenant_id, "tenant_name": i.tenant_name,
@@ -173,7 +241,7 @@ def integrations_table(store: Store, *, match_state: MatchState | None = None) -
             "interval_minutes": i.sync_interval_minutes,
             "warning": warnings.get(i.tenant_id),
         }
-        for i in list_integrations(store, match_state)
+        for i in list_integrations(store, match_state) if i.organization not in hidden
     ]
     columns = ["organization", "tenant_id", "tenant_name", "domain", "status", "last_sync",
                "last_success", "last_error", "licenses", "paused", "interval_minutes", "warning"]
@@ -188,9 +256,12 @@ def sync_log(
     outcome: str | None = None,
     organization: str | None = None,
     since: datetime | None = None,
+    viewer: Viewer = LOCAL_ADMINISTRATOR,
 ) -> pd.DataFrame:
-    """Sync runs, newest first: start, end, outcome, licenses, users, requests, retries, error."""
-    clauses, params = ["TRUE"], []
+    """Sync runs, newest first: start, end, outcome, licenses, users, requests, retries, error
+    (not the runs of an organization hidden from ``viewer``)."""
+    shown, params = _shown_organizations(viewer, "o.id")
+    clauses = [shown]
     for column, value in (("r.tenant_id", tenant_id), ("r.outcome", outcome), ("o.name", organization)):
         if value:
             clauses.append(f"{column} = ?")
@@ -238,17 +309,10 @@ def tenant_matches(store: Store, match_state: MatchState) -> pd.DataFrame:
     return frame
 
 
-def license_assets(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    search: str | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def license_assets(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Per license asset the viewer may see: asset_id, synced, notes and its security settings
     (restricted, group_ids), filtered like :func:`licenses`."""
-    where, params = _filter(organizations, search, include_free, viewer)
+    where, params = _filter(_chosen(chosen, parts))
     return store.df(
         f"""
         SELECT v.asset_id, a.synced, a.notes, a.restricted,

@@ -1,9 +1,8 @@
-"""Organization: one organization's "Office 365 Licenses", a chart per license, tagged contacts,
-and per license asset its locked synced fields, notes and security settings."""
+"""Organization: one organization's "Office 365 Licenses", a chart per license, its users, and per
+license asset its locked synced fields, tagged contacts, notes and security settings."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -12,20 +11,16 @@ import streamlit as st
 
 from o365lic import charts, ui
 from o365lic.export import iso_utc
-from o365lic.store import (
-    ALL_USERS_LABEL,
-    LockedError,
-    SecurityError,
-    StoreError,
-    Viewer,
-    set_asset_security,
-    update_asset,
-)
+from o365lic.store import ALL_USERS_LABEL, Viewer
+from o365lic.ui import changes
 
 RESTRICTED_LABEL = "Restricted to chosen groups"
 SECURITY_OPTIONS = [ALL_USERS_LABEL, RESTRICTED_LABEL]
 LOCKED_CAPTION = "Synced from Microsoft 365 — fields are locked"
 UNSYNCED_CAPTION = "Disconnected from Microsoft 365 — no longer synced (data kept)"
+#: The columns of a users download: header -> column.
+USER_COLUMNS = {"Name": "display_name", "User principal name": "user_principal_name", "Mail": "mail",
+                "Enabled": "account_enabled"}
 
 #: The synced fields shown read-only, two to a row: (label, column of ``reports.licenses``).
 SYNCED_FIELDS: tuple[tuple[tuple[str, str], tuple[str, str] | None], ...] = (
@@ -37,51 +32,41 @@ SYNCED_FIELDS: tuple[tuple[tuple[str, str], tuple[str, str] | None], ...] = (
     (("Warning units", "warning_units"), ("Suspended units", "suspended_units")),
     (("Last synced", "synced_at"), None),
 )
-
-
-def _file_name(organization: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", organization.lower()).strip("-")
-    return f"office365-licenses-{slug or 'organization'}.csv"
+_USER_CONFIG = {
+    "display_name": st.column_config.TextColumn("Name"),
+    "user_principal_name": st.column_config.TextColumn("User principal name"),
+    "mail": st.column_config.TextColumn("Mail"),
+    "account_enabled": st.column_config.CheckboxColumn("Enabled"),
+    "licenses": st.column_config.TextColumn("Licenses", width="large"),
+}
 
 
 def _notice_key(asset_id: int) -> str:
     return f"asset_notice_{asset_id}"
 
 
-def _show_notice(asset_id: int) -> None:
-    notice = st.session_state.pop(_notice_key(asset_id), None)
-    if notice:
-        (st.success if notice[0] == "success" else st.error)(notice[1])
-
-
 def _save_notes(asset_id: int) -> None:
     """Callback: save one asset's notes (always editable, synced or not)."""
-    notes = str(st.session_state.get(f"notes_{asset_id}", "") or "")
-    try:
-        update_asset(ui.context().store, asset_id, notes=notes.strip() or None)
-    except (LockedError, SecurityError, LookupError, ValueError, StoreError) as exc:
-        st.session_state[_notice_key(asset_id)] = ("error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    st.session_state[_notice_key(asset_id)] = ("success", "Notes saved.")
+    notes = str(st.session_state.get(f"notes_{asset_id}", "") or "").strip() or None
+
+    def save(who: Viewer) -> str:
+        changes.save_notes(ui.context().store, who, asset_id, notes)
+        return "Notes saved."
+
+    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{exc}")
 
 
 def _save_security(asset_id: int) -> None:
     """Callback: save one asset's security settings (editable on synced assets too)."""
     restricted = st.session_state.get(f"security_{asset_id}") == RESTRICTED_LABEL
     groups = [int(g) for g in st.session_state.get(f"security_groups_{asset_id}") or []]
-    try:
-        set_asset_security(ui.context().store, asset_id, restricted=restricted,
-                           group_ids=groups if restricted else [])
-    except (LockedError, SecurityError, LookupError, ValueError, StoreError) as exc:
-        st.session_state[_notice_key(asset_id)] = ("error", str(exc))
-        return
-    finally:
-        ui.clear_caches()
-    st.session_state[_notice_key(asset_id)] = (
-        "success", "Security saved: " + ("restricted to the chosen groups." if restricted
-                                         else ALL_USERS_LABEL.lower() + "."))
+
+    def save(who: Viewer) -> str:
+        changes.save_security(ui.context().store, who, asset_id, restricted, groups)
+        return "Security saved: " + ("restricted to the chosen groups." if restricted
+                                     else ALL_USERS_LABEL.lower() + ".")
+
+    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{exc}")
 
 
 def _value(value: Any) -> str:
@@ -95,7 +80,7 @@ def _value(value: Any) -> str:
         return f"{int(value):,}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value).replace("|", "\\|")
+    return ui.md(value)
 
 
 def _synced_fields(row: Any) -> str:
@@ -112,26 +97,21 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
            group_names: dict[int, str]) -> None:
     """One license asset: lock, synced fields, tagged contacts, notes and security."""
     asset_id = int(row.asset_id)
-    contacts = ui.license_contacts(asset_id)
+    contacts = ui.license_contacts(asset_id, viewer)
     synced = bool(details.get("synced", True))
     icon = ":material/lock:" if synced else ":material/link_off:"
-    with st.expander(f"{label} — {len(contacts):,} users tagged", icon=icon):
-        _show_notice(asset_id)
+    with st.expander(f"{ui.md(label)} — {len(contacts):,} users tagged", icon=icon):
+        ui.show_notice(_notice_key(asset_id))
         st.caption(f"{icon} {LOCKED_CAPTION if synced else UNSYNCED_CAPTION}")
         st.markdown(_synced_fields(row))
         st.markdown("**Licensed users**")
         if contacts.empty:
             st.caption("Nobody holds this license.")
         else:
-            st.dataframe(
-                contacts, hide_index=True, width="stretch",
-                column_config={
-                    "display_name": st.column_config.TextColumn("Name"),
-                    "user_principal_name": st.column_config.TextColumn("User principal name"),
-                    "mail": st.column_config.TextColumn("Mail"),
-                    "account_enabled": st.column_config.CheckboxColumn("Enabled"),
-                },
-            )
+            st.dataframe(contacts, hide_index=True, width="stretch", column_config=_USER_CONFIG)
+            ui.download_table("Download users", contacts, USER_COLUMNS,
+                              ui.file_name("licensed-users", f"{row.organization} {label}"),
+                              key=f"download_users_{asset_id}")
 
         may_edit = ui.allowed(viewer, "edit_assets")
         notes_col, security_col = st.columns(2)
@@ -158,11 +138,25 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
             st.caption(ui.not_allowed(viewer, "edit_assets"))
 
 
+def _users(organization: str, viewer: Viewer) -> None:
+    """Every contact of the organization with the licenses tagged on them, and its download."""
+    users = ui.organization_contacts(organization, viewer)
+    st.subheader("Users")
+    if users.empty:
+        st.caption("No users have been synced for this organization.")
+        return
+    licensed = int((users["licenses"] != "").sum())
+    st.caption(f"{ui.plural(len(users), 'user')}, {licensed:,} with a license shown here")
+    st.dataframe(users, hide_index=True, width="stretch", column_config=_USER_CONFIG, key="organization_users")
+    ui.download_table("Download users", users, {**USER_COLUMNS, "Licenses": "licenses"},
+                      ui.file_name("users", organization), key="download_organization_users")
+
+
 def render() -> None:
     """Draw the Organization page."""
     viewer = ui.viewer()  # signed-out: the sign-in screen, and the run stops
     st.title("Organization")
-    names = ui.organization_names()
+    names = ui.organization_names(viewer)
     if not names:
         st.info("No organizations yet. Connect a tenant on the **Settings** page.")
         st.page_link("pages/settings.py", label="Go to the Settings page", icon=":material/settings:")
@@ -176,21 +170,22 @@ def render() -> None:
     )
     if organization is None:
         return
-    filters: dict[str, Any] = {"organizations": [organization], "include_free": include_free, "viewer": viewer}
+    chosen = ui.LicenseFilter.of([organization], "", include_free, viewer)
 
     st.subheader("Office 365 Licenses")
-    table = ui.licenses(**filters)
+    table = ui.licenses(chosen)
     if table.empty:
-        free = ui.totals(organizations=[organization], include_free=True, viewer=viewer)["licenses"]
+        free = ui.totals(ui.LicenseFilter.of([organization], "", True, viewer))["licenses"]
         if free:
-            st.info(f"{organization} has only free, viral or trial SKUs ({free:,}). "
+            st.info(f"{ui.md(organization)} has only free, viral or trial SKUs ({free:,}). "
                     "Switch on **Include free SKUs** to see them.")
         else:
-            st.info(f"No licenses have been synced for {organization} yet. "
+            st.info(f"No licenses have been synced for {ui.md(organization)} yet. "
                     "Sync its tenant on the **Sync** page.")
+        _users(organization, viewer)
         return
 
-    totals = ui.totals(**filters)
+    totals = ui.totals(chosen)
     a, c, u, p = st.columns(4)
     a.metric("Active", ui.format_count(totals["active"]), border=True)
     c.metric("Consumed", ui.format_count(totals["consumed"]), border=True)
@@ -202,7 +197,7 @@ def render() -> None:
         order = [column for column in order if column != "is_free"]
     st.dataframe(ui.licenses_table(table), column_order=order, column_config=config, hide_index=True, width="stretch")
     st.download_button(
-        "Download CSV", data=ui.csv_bytes(**filters), file_name=_file_name(organization),
+        "Download CSV", data=ui.csv_bytes(chosen), file_name=ui.file_name("office365-licenses", organization),
         mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:",
     )
 
@@ -210,11 +205,16 @@ def render() -> None:
 
     st.subheader("License assets")
     st.caption("Each license is an “Office 365 Licenses” asset: open one for its users, notes and security.")
-    details = {int(r["asset_id"]): r for r in ui.license_assets(**filters).to_dict("records")}
+    leftover = st.container()  # the outcome of an action on an asset no longer shown to the viewer
+    details = {int(r["asset_id"]): r for r in ui.license_assets(chosen).to_dict("records")}
     group_names = {group_id: name for group_id, name, _ in ui.groups()}
     labels = charts.license_labels(table)
     for label, row in zip(labels, table.itertuples(index=False)):
         _asset(row, label, details.get(int(row.asset_id), {}), viewer, group_names)
+    with leftover:
+        for key in [k for k in st.session_state if str(k).startswith("asset_notice_")]:
+            ui.show_notice(str(key))
+    _users(organization, viewer)
 
 
 ui.run_page(render)

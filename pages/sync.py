@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
+from typing import get_args
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from o365lic import sync, ui
-from o365lic.store import StoreError
+from o365lic.store import RunOutcome, StoreError, Viewer
 from o365lic.sync import SyncInProgressError, TenantSyncResult
 
 _SYNC_REQUESTED = "sync_requested"
-OUTCOMES = ["ok", "error", "interrupted", "running"]
+#: The Active Integrations download: header -> column.
+INTEGRATION_COLUMNS = {"Organization": "organization", "Tenant": "tenant_name", "Domain": "domain",
+                       "Tenant ID": "tenant_id", "Status": "status", "Last sync": "last_sync",
+                       "Last success": "last_success", "Last error": "last_error"}
 
 
 def _request_sync() -> None:
@@ -75,7 +79,12 @@ def render() -> None:
               icon=":material/sync:", on_click=_request_sync)
     if not may_sync:
         st.caption(ui.not_allowed(viewer, "sync"))
-    pressed = bool(st.session_state.pop(_SYNC_REQUESTED, False)) and may_sync
+    pressed = bool(st.session_state.pop(_SYNC_REQUESTED, False))
+    if pressed:  # the role as the database says now, not as it was when the button was drawn
+        acting = ui.current_viewer()
+        if not ui.allowed(acting, "sync"):
+            st.error(f"{ui.not_allowed(acting, 'sync')} No sync was started.")
+            pressed = False
     if running and not pressed:
         st.info("A sync is running (from another session or the command line). "
                 "Refresh the page when it has finished.")
@@ -84,7 +93,7 @@ def render() -> None:
     if pressed:
         _manual_sync(slot)
 
-    table = ui.integrations(match_state="matched")  # unmatched and ignored tenants do not sync
+    table = ui.integrations(viewer, match_state="matched")  # unmatched and ignored tenants do not sync
     with table_slot:
         st.caption(_status_summary(table["status"].tolist()))
         st.dataframe(
@@ -102,29 +111,32 @@ def render() -> None:
                 "warning": st.column_config.TextColumn("Warning", width="medium"),
             },
         )
+        if not table.empty:
+            ui.download_table("Download Active Integrations", table, INTEGRATION_COLUMNS,
+                              "o365lic-active-integrations.csv", key="download_integrations")
 
-    _sync_log()
+    _sync_log(viewer)
 
 
 def _since(day: object) -> datetime | None:
     """The start (UTC) of the chosen day, or None."""
     if not day or not hasattr(day, "year"):
         return None
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)  # type: ignore[arg-type]
+    return datetime.combine(day, time.min, tzinfo=UTC)  # type: ignore[arg-type]
 
 
-def _sync_log() -> None:
+def _sync_log(viewer: Viewer) -> None:
     """The sync log: filter by organization, outcome and date; download what is shown as CSV."""
     st.subheader("Sync log")
     organization_col, outcome_col, since_col = st.columns(3)
     organization = organization_col.selectbox(
-        "Organization", ui.all_organizations(), index=None, key="sync_log_organization",
+        "Organization", ui.organization_names(viewer), index=None, key="sync_log_organization",
         placeholder="All organizations")
-    outcome = outcome_col.selectbox("Outcome", OUTCOMES, index=None, key="sync_log_outcome",
+    outcome = outcome_col.selectbox("Outcome", list(get_args(RunOutcome)), index=None, key="sync_log_outcome",
                                     placeholder="All outcomes")
     since = since_col.date_input("Since", value=None, key="sync_log_since", format="YYYY-MM-DD",
                                  help="Runs started on or after this day (UTC).")
-    log = ui.sync_log(organization=organization, outcome=outcome, since=_since(since))
+    log = ui.sync_log(viewer, organization=organization, outcome=outcome, since=_since(since))
     filtered = bool(organization or outcome or since)
     if log.empty:
         st.caption("No sync run matches these filters." if filtered else "No sync has run yet.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -17,8 +19,27 @@ from o365lic.sync import sync_tenants
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 
-__all__ = ["APP", "REPO", "TABLES", "app_db", "as_viewer", "metric_values", "open_page", "parse_count",
-           "row_counts", "runtime", "select_rows", "synced", "undiscovered"]
+__all__ = [
+    "APP",
+    "AUTH",
+    "REPO",
+    "TABLES",
+    "app_db",
+    "as_viewer",
+    "edit_tenants",
+    "metric_values",
+    "open_page",
+    "parse_count",
+    "plain",
+    "row_counts",
+    "runtime",
+    "section",
+    "select_rows",
+    "signed_in_app",
+    "synced",
+    "tenants_table",
+    "undiscovered",
+]
 
 #: The tables of SPEC section 8 whose rows the disconnect tests count.
 TABLES = ("organizations", "contacts", "integrations", "flexible_asset_types", "flexible_asset_fields",
@@ -111,3 +132,58 @@ def select_rows(at: AppTest, key_prefix: str, rows: list[int]) -> str:
     assert len(keys) == 1, keys
     at.session_state[keys[0]] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     return keys[0]
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as the text a reader sees, for text the pages escape (``\\(`` -> ``(``)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def section(at: AppTest, name: str) -> AppTest:
+    """Show one section of the Settings page (only the section in view is built)."""
+    at.segmented_control(key="settings_section").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tenants_table(at: AppTest) -> tuple[str, pd.DataFrame]:
+    """The key and the rows of the Settings page's tenants table (``st.data_editor``)."""
+    editors = [d for d in at.dataframe if d.key and d.key.startswith("tenant_settings_")]
+    assert len(editors) == 1, [d.key for d in at.dataframe]
+    return str(editors[0].key), editors[0].value
+
+
+def edit_tenants(at: AppTest, edits: dict[str, dict[str, object]]) -> AppTest:
+    """Edit cells of the tenants table as a person would (tenant id -> {column: value}), then run."""
+    key, frame = tenants_table(at)
+    rows = {int(frame.index[frame["tenant_id"] == tenant][0]): dict(change) for tenant, change in edits.items()}
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+#: An ``[auth]`` section with a Microsoft provider (AppTest stands in for the browser).
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "microsoft": {
+        "client_id": "00000000-0000-0000-0000-000000000000",
+        "client_secret": "not-a-real-secret",
+        "server_metadata_url": "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration",
+    },
+}
+
+
+def signed_in_app(email: str, name: str, page: str | None = None) -> AppTest:
+    """The app with sign-in configured and ``email`` signed in, run once (then on ``page``)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email, "name": name}
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
+    return at

@@ -120,3 +120,18 @@ def test_license_labels_are_distinct() -> None:
     assert len(set(labels)) == 3
     assert labels[2] == "FLOW_FREE"
     assert labels[0].startswith("Microsoft 365 E3") and "aaaaaaaa" in labels[0]
+
+
+def test_show_all_pages_keep_the_chart_bounded_at_3000_organizations() -> None:
+    summary = _summary([(f"Org {i:04d}", 10_000 - i, 5) for i in range(3_000)])
+    pages = -(-len(summary) // charts.PAGE_SIZE)
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        chart = charts.organization_page(summary, page)
+        order = _bars(_spec(chart))["encoding"]["y"]["sort"]
+        assert 0 < len(order) <= charts.PAGE_SIZE  # at most PAGE_SIZE × ROW_HEIGHT pixels tall
+        seen += order
+    assert seen == summary["organization"].tolist()  # every organization once, by Active
+    title = charts.organization_page(summary, 2).title
+    assert title == "Organizations 51–100 of 3,000 by Active"
+    assert charts.PAGE_SIZE * charts.ROW_HEIGHT < 32_767  # a browser's canvas limit

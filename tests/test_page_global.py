@@ -149,3 +149,32 @@ def test_many_organizations_chart_shows_top_20_then_all(app_db: Path) -> None:
     toggle.set_value(True).run()
     assert not at.exception
     assert chart_rows(at) == summary["organization"].tolist()
+    assert not at.get("pagination")  # 24 fit on one page
+
+
+def test_show_all_organizations_pages_a_bounded_chart(app_db: Path, monkeypatch) -> None:
+    import json
+
+    from o365lic import charts
+
+    store = synced(app_db)  # six organizations with licenses; pages of four, a top three
+    summary = reports.organization_summary(store)
+    monkeypatch.setattr(charts, "PAGE_SIZE", 4)
+    monkeypatch.setattr(charts, "DEFAULT_TOP", 3)
+    pages = -(-len(summary) // 4)
+    assert len(summary) == 6 and pages == 2
+
+    def chart_rows(at) -> list[str]:
+        found = at.get("vega_lite_chart")
+        assert len(found) == 1
+        return json.loads(found[0].proto.spec)["layer"][0]["encoding"]["y"]["sort"]
+
+    at = open_page()
+    assert chart_rows(at) == summary["organization"].head(3).tolist()
+    at.toggle(key="global_show_all").set_value(True).run()
+    pager = at.get("pagination")
+    assert len(pager) == 1 and pager[0].num_pages == pages
+    assert chart_rows(at) == summary["organization"].head(4).tolist()
+    pager[0].set_value(pages).run()
+    assert not at.exception
+    assert chart_rows(at) == summary["organization"].iloc[(pages - 1) * 4:].tolist()

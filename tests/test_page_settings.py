@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from page_helpers import (  # noqa: F401
     app_db,
     as_viewer,
+    edit_tenants,
     open_page,
     row_counts,
     runtime,
+    section,
     select_rows,
     synced,
+    tenants_table,
     undiscovered,
 )
 from streamlit.testing.v1 import AppTest
@@ -43,19 +47,29 @@ def _connect(at: AppTest, tenant: str, organization: str | None = None, new_name
     return at
 
 
+SECTIONS = ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups", "Audit log"]
+SUBHEADERS = {"Tenants": ["Connect a tenant", "Discover & match tenants"],
+              "Sync settings": ["Sync settings per tenant"], "Free SKUs": ["Free SKUs"],
+              "Disconnect": ["Disconnect a tenant"], "Users & groups": ["Users & groups"],
+              "Audit log": ["Audit log"]}
+
+
 def test_renders_with_the_demo_tenants(app_db: Path) -> None:
     at = open_page(PAGE)
-    assert [t.label for t in at.tabs] == ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups"]
-    assert [s.value for s in at.subheader] == ["Connect a tenant", "Discover & match tenants",
-                                               "Sync settings per tenant", "Free SKUs", "Disconnect a tenant",
-                                               "Users & groups"]
+    assert at.segmented_control(key="settings_section").options == SECTIONS
+    assert at.segmented_control(key="settings_section").value == "Tenants"
     assert at.text_input(key="connect_tenant_input").label == "Tenant ID or domain"
+    for name in SECTIONS:  # only the section in view is built
+        section(at, name)
+        assert [s.value for s in at.subheader] == SUBHEADERS[name]
     _, store = runtime(app_db)
-    for integration in list_integrations(store):
-        box = at.checkbox(key=f"licenses_{integration.tenant_id}")
-        assert box.label == "Licenses" and box.value is True
-        assert at.button(key=f"pause_{integration.tenant_id}").label == "Pause"
-        assert at.button(key=f"save_{integration.tenant_id}").label == "Save"
+    section(at, "Sync settings")
+    _, table = tenants_table(at)
+    assert sorted(table["tenant_id"]) == sorted(i.tenant_id for i in list_integrations(store))
+    assert table["licenses"].all() and not table["paused"].any() and set(table["interval_minutes"]) == {60}
+    # one table and one Save, not a block of widgets per tenant
+    assert not at.checkbox and not at.number_input
+    assert [b.label for b in at.button if b.key == "save_tenant_settings"] == ["Save"]
 
 
 def test_bad_tenant_input_is_an_error_and_saves_nothing(app_db: Path) -> None:
@@ -108,47 +122,88 @@ def test_a_tenant_the_simulator_knows_connects_to_a_new_organization(app_db: Pat
     assert integration is not None and integration.organization == "Our Own MSP"
     assert integration.status == "Never synced"
     assert len(list_integrations(store)) == 7
-    # the new tenant has its own settings row, and the new organization can be matched to
-    assert at.checkbox(key=f"licenses_{partner}").value is True
+    # the new organization can be matched to, and the new tenant has its own settings row
     assert "Our Own MSP" in at.selectbox(key="connect_organization_choice").options
+    _, table = tenants_table(section(at, "Sync settings"))
+    assert table.set_index("tenant_id").loc[partner, "licenses"]
+
+
+def _save(at: AppTest) -> AppTest:
+    at.button(key="save_tenant_settings").click().run()
+    assert not at.exception
+    return at
 
 
 def test_licenses_setting_is_saved(app_db: Path) -> None:
     _, store = runtime(app_db)
     tenant = list_integrations(store)[2].tenant_id
-    at = open_page(PAGE)
-    at.checkbox(key=f"licenses_{tenant}").uncheck()
-    at.button(key=f"save_{tenant}").click().run()
-    assert not at.exception
+    at = section(open_page(PAGE), "Sync settings")
+    _save(edit_tenants(at, {tenant: {"licenses": False}}))
     assert get_integration(store, tenant).sync_licenses is False
     assert len(at.success) == 1 and "Licenses off" in at.success[0].value
-    assert at.checkbox(key=f"licenses_{tenant}").value is False
+    assert not tenants_table(at)[1].set_index("tenant_id").loc[tenant, "licenses"]
     others = [i.sync_licenses for i in list_integrations(store) if i.tenant_id != tenant]
     assert all(others)
-    at.checkbox(key=f"licenses_{tenant}").check()
-    at.button(key=f"save_{tenant}").click().run()
+    _save(edit_tenants(at, {tenant: {"licenses": True}}))
     assert get_integration(store, tenant).sync_licenses is True
+
+
+def test_save_without_edits_changes_nothing(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    before = list_integrations(store)
+    at = _save(section(open_page(PAGE), "Sync settings"))
+    assert [w.value for w in at.warning] == [
+        "Nothing to save: change a Licenses box, a Paused box or an interval first."]
+    assert list_integrations(store) == before
 
 
 def test_pause_and_resume(app_db: Path) -> None:
     _, store = runtime(app_db)
     tenant = list_integrations(store)[0].tenant_id
-    at = open_page(PAGE)
-    at.button(key=f"pause_{tenant}").click().run()
+    at = section(open_page(PAGE), "Sync settings")
+    edit_tenants(at, {tenant: {"select": True}})
+    at.button(key="pause_selected").click().run()
     assert not at.exception
     assert get_integration(store, tenant).status == "Paused"
-    row = [m.value for m in at.markdown if tenant in m.value]
-    assert len(row) == 1 and "Status: **Paused**" in row[0]
-    assert at.button(key=f"resume_{tenant}").label == "Resume"
+    assert "1 tenant paused" in at.success[0].value
+    table = tenants_table(at)[1].set_index("tenant_id")
+    assert table.loc[tenant, "status"] == "Paused" and table.loc[tenant, "paused"]
+    assert not table["select"].any()  # the selection is cleared after the action
+    assert {i.status for i in list_integrations(store) if i.tenant_id != tenant} == {"Never synced"}
     at.switch_page("pages/sync.py")
     at.run()
     statuses = dict(zip(at.dataframe[0].value["tenant_id"], at.dataframe[0].value["status"]))
     assert statuses[tenant] == "Paused"
     at.switch_page(PAGE)
     at.run()
-    at.button(key=f"resume_{tenant}").click().run()
+    section(at, "Sync settings")
+    edit_tenants(at, {tenant: {"select": True}})
+    at.button(key="resume_selected").click().run()
     assert get_integration(store, tenant).status == "Never synced"
-    assert at.button(key=f"pause_{tenant}").label == "Pause"
+    assert not tenants_table(at)[1].set_index("tenant_id").loc[tenant, "paused"]
+
+
+def test_bulk_pause_of_many_and_unpause_by_the_paused_box(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    tenants = [i.tenant_id for i in list_integrations(store)]
+    at = section(open_page(PAGE), "Sync settings")
+    edit_tenants(at, {t: {"select": True} for t in tenants[:4]})
+    at.button(key="pause_selected").click().run()
+    assert "4 tenants paused" in at.success[0].value
+    assert [get_integration(store, t).paused for t in tenants] == [True] * 4 + [False] * 2
+    _save(edit_tenants(at, {tenants[0]: {"paused": False}}))
+    assert [get_integration(store, t).paused for t in tenants] == [False] + [True] * 3 + [False] * 2
+
+
+def test_search_and_status_filter_narrow_the_table(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    contoso = next(i for i in list_integrations(store) if i.organization == "Contoso")
+    at = section(open_page(PAGE), "Sync settings")
+    at.text_input(key="tenant_search").input("contoso").run()
+    assert list(tenants_table(at)[1]["tenant_id"]) == [contoso.tenant_id]
+    at.text_input(key="tenant_search").input("").run()
+    at.selectbox(key="tenant_status_filter").select("Paused").run()
+    assert "No tenant matches this search." in [c.value for c in at.caption]
 
 
 # --------------------------------------------------------------------------- discover & match
@@ -299,23 +354,41 @@ def test_change_match_of_a_matched_tenant(app_db: Path) -> None:
 def test_sync_interval_is_saved(app_db: Path) -> None:
     _, store = runtime(app_db)
     tenant = list_integrations(store)[1].tenant_id
-    at = open_page(PAGE)
-    box = at.number_input(key=f"interval_{tenant}")
-    assert box.label == "Sync interval (minutes)" and box.value == 60 and box.min == 1
-    box.set_value(15)
-    at.button(key=f"save_{tenant}").click().run()
-    assert not at.exception
+    at = section(open_page(PAGE), "Sync settings")
+    assert tenants_table(at)[1].set_index("tenant_id").loc[tenant, "interval_minutes"] == 60
+    _save(edit_tenants(at, {tenant: {"interval_minutes": 15}}))
     assert get_integration(store, tenant).sync_interval_minutes == 15
     assert get_integration(store, tenant).sync_licenses is True
     assert len(at.success) == 1 and "every 15 minutes" in at.success[0].value
-    assert at.number_input(key=f"interval_{tenant}").value == 15
+    assert tenants_table(at)[1].set_index("tenant_id").loc[tenant, "interval_minutes"] == 15
     assert {i.sync_interval_minutes for i in list_integrations(store) if i.tenant_id != tenant} == {60}
+
+
+@pytest.mark.parametrize("minutes", [3_000_000_000, 0, 525_601, 2.5])
+def test_an_interval_out_of_range_is_refused_and_nothing_saved(app_db: Path, minutes) -> None:
+    _, store = runtime(app_db)
+    first, second = (i.tenant_id for i in list_integrations(store)[:2])
+    at = section(open_page(PAGE), "Sync settings")
+    _save(edit_tenants(at, {first: {"licenses": False}, second: {"interval_minutes": minutes}}))
+    assert not at.exception and not at.success
+    assert len(at.error) == 1
+    assert "from 1 to 525,600 (one year)" in at.error[0].value and "Nothing was saved" in at.error[0].value
+    assert get_integration(store, first).sync_licenses is True  # the valid row was not saved either
+    assert get_integration(store, second).sync_interval_minutes == 60
+
+
+def test_an_interval_of_one_year_is_saved(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    tenant = list_integrations(store)[1].tenant_id
+    _save(edit_tenants(section(open_page(PAGE), "Sync settings"), {tenant: {"interval_minutes": 525_600}}))
+    assert get_integration(store, tenant).sync_interval_minutes == 525_600
 
 
 # --------------------------------------------------------------------------- disconnect
 
 
 def _choose_disconnect(at: AppTest, tenant_id: str, mode: str) -> AppTest:
+    section(at, "Disconnect")
     at.selectbox(key="disconnect_tenant").select(tenant_id)
     at.radio(key="disconnect_mode").set_value(DISCONNECT_LABELS[mode]).run()
     assert not at.exception
@@ -338,7 +411,7 @@ def _tenant_rows(store, tenant_id: str) -> dict[str, int]:
 
 
 def test_disconnect_options_are_the_exact_labels(app_db: Path) -> None:
-    at = open_page(PAGE)
+    at = section(open_page(PAGE), "Disconnect")
     assert at.radio(key="disconnect_mode").options == [
         "Permanently disconnect records from Office 365 but keep all data",
         "Permanently delete all data including all related/child records",
@@ -411,7 +484,7 @@ def test_disconnect_delete_data_needs_the_confirmation(app_db: Path) -> None:
 
 def test_users_and_groups(app_db: Path) -> None:
     _, store = runtime(app_db)
-    at = open_page(PAGE)
+    at = section(open_page(PAGE), "Users & groups")
     assert "Sign-in is not configured" in " ".join(c.value for c in at.caption)
     at.text_input(key="new_user_email").input("Ann@MSP.example")
     at.text_input(key="new_user_name").input("Ann")
@@ -445,11 +518,15 @@ def test_read_only_viewer_cannot_change_settings(app_db: Path, monkeypatch) -> N
     tenant = list_integrations(store)[0].tenant_id
     as_viewer(monkeypatch, Viewer(email="ro@msp.example", display_name="Ro", role="Read-only"))
     at = open_page(PAGE)
+    assert at.segmented_control(key="settings_section").options == SECTIONS[:-1]  # no audit log
     assert at.button(key="discover_tenants").disabled
-    assert at.button(key=f"save_{tenant}").disabled and at.button(key=f"pause_{tenant}").disabled
-    assert at.radio(key="disconnect_mode").disabled
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in section(at, "Sync settings").caption)
     assert "Your role (Read-only) cannot connect, match or disconnect tenants" in captions
+    assert at.button(key="save_tenant_settings").disabled and at.button(key="pause_selected").disabled
+    editor = [d for d in at.dataframe if d.key and d.key.startswith("tenant_settings_")][0]
+    assert tenant in set(editor.value["tenant_id"])
+    assert section(at, "Disconnect").radio(key="disconnect_mode").disabled
+    captions = " ".join(c.value for c in section(at, "Users & groups").caption)
     assert "Your role (Read-only) cannot manage users and groups." in captions
     assert not [t for t in at.text_input if t.key == "new_user_email"]
 
@@ -461,7 +538,7 @@ def test_free_sku_list_is_edited_and_reset(app_db: Path) -> None:
 
     store = synced(app_db)
     paid = reports.totals(store)["active"]
-    at = open_page(PAGE)
+    at = section(open_page(PAGE), "Free SKUs")
     box = at.text_area(key="free_skus_text")
     assert set(box.value.split()) == set(DEFAULT_FREE_SKUS)
     box.set_value(box.value + "\nexchangestandard, not a sku!").run()

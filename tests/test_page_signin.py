@@ -95,13 +95,14 @@ def test_an_unreadable_secrets_file_fails_closed(tmp_path: Path, monkeypatch) ->
 
     from o365lic import ui
     from o365lic.config import ConfigError
+    from o365lic.ui import signin
 
     class Unreadable:
         def __contains__(self, key: object) -> bool:
             raise FileNotFoundError("No secrets found")
 
     monkeypatch.setattr(st, "secrets", Unreadable())
-    monkeypatch.setattr(ui, "SECRETS_FILE", tmp_path / "secrets.toml")
+    monkeypatch.setattr(signin, "SECRETS_FILE", tmp_path / "secrets.toml")
     assert ui.auth_configured() is False
     (tmp_path / "secrets.toml").write_text("[auth\nbroken", encoding="utf-8")
     with pytest.raises(ConfigError, match="could not be read"):

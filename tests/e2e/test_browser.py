@@ -1,6 +1,7 @@
 """In a real browser: fresh database -> Sync -> Global -> filter one organization -> CSV.
 
-Also writes docs/global.png (the README's screenshot of the Global page after a demo sync).
+It takes a screenshot of the Global page in the test's temporary folder (never in the repository:
+the README's screenshot is made by ``python -m tests.e2e.screenshot``).
 Streamlit's tables are canvas grids, so the checks read text Streamlit renders as HTML:
 metrics, captions, the sync status box and the multiselect's options.
 """
@@ -18,8 +19,6 @@ from o365lic import reports
 from o365lic.export import CSV_HEADER
 from o365lic.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOT = REPO / "docs" / "global.png"
 HEADER_LINE = "Organization,Tenant ID,License,SKU,Status,Active,Consumed,Unused,Last Synced"
 SYNC_TIMEOUT_MS = 90_000
 
@@ -41,8 +40,10 @@ def _expected_metrics(totals: dict[str, float]) -> list[str]:
             f"{int(totals['unused']):,}", f"{totals['utilisation'] * 100:.1f}%"]
 
 
-def test_sync_then_filter_and_download_csv(streamlit_server, page: Page) -> None:  # noqa: ANN001
+def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:  # noqa: ANN001
     assert CSV_HEADER == tuple(HEADER_LINE.split(","))
+    readme_screenshot = Path(__file__).resolve().parents[2] / "docs" / "global.png"
+    before = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
 
     # A fresh database: the Global page points to the Sync page, in demo mode.
     page.goto(streamlit_server.url + "/")
@@ -72,8 +73,11 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page) -> None
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
     page.wait_for_timeout(1_000)  # let the chart and the grid finish drawing
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    screenshot = tmp_path / "global.png"
+    page.screenshot(path=str(screenshot))
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    after = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
+    assert after == before  # the README's screenshot is made by python -m tests.e2e.screenshot only
 
     # The Organization multiselect lists every organization; choose one.
     chosen = organizations[1]

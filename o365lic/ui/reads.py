@@ -1,0 +1,222 @@
+"""Cached reads for the pages, keyed on plain, hashable arguments.
+
+Every reader is declared with :func:`cached`, which registers it, so :func:`clear_caches`
+forgets them all after a sync or a settings change: nothing to remember when adding one.
+License reads take one :class:`~o365lic.reports.LicenseFilter` (which names the viewer), so an
+asset restricted to groups never reaches someone outside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from o365lic import export, reports
+from o365lic.reports import LicenseFilter
+from o365lic.store import MatchState, Viewer, list_groups, viewer_for
+from o365lic.store.audit import audit_log as _audit_log
+from o365lic.ui.context import context, store_of
+
+__all__ = [
+    "READ_TTL",
+    "STATUS_TTL",
+    "all_organizations",
+    "app_users",
+    "audit_log",
+    "cached",
+    "clear_caches",
+    "csv_bytes",
+    "groups",
+    "integrations",
+    "license_assets",
+    "license_contacts",
+    "licenses",
+    "organization_contacts",
+    "organization_names",
+    "organization_summary",
+    "sync_log",
+    "tenant_matches",
+    "totals",
+    "viewer_from_db",
+]
+
+#: Seconds a cached read lives: licenses change only by a sync, which clears the caches.
+READ_TTL = 60
+#: Sync statuses change while a sync runs (perhaps in another process): shorter.
+STATUS_TTL = 5
+
+F = TypeVar("F", bound=Callable[..., Any])
+_REGISTRY: list[Any] = []
+
+
+def cached(ttl: int = READ_TTL, max_entries: int | None = None) -> Callable[[F], F]:
+    """``st.cache_data`` that also registers the function, so :func:`clear_caches` clears it."""
+    def register(function: F) -> F:
+        wrapped = st.cache_data(ttl=ttl, show_spinner=False, max_entries=max_entries)(function)
+        _REGISTRY.append(wrapped)
+        return wrapped  # type: ignore[return-value]
+    return register
+
+
+def clear_caches() -> None:
+    """Forget every cached read (after a sync, a connect or a settings change)."""
+    for function in _REGISTRY:
+        function.clear()
+
+
+@cached()
+def _organization_names(db: str, who: Viewer) -> list[str]:
+    return reports.organization_names(store_of(db), who)
+
+
+@cached()
+def _licenses(db: str, chosen: LicenseFilter) -> pd.DataFrame:
+    return reports.licenses(store_of(db), chosen)
+
+
+@cached()
+def _totals(db: str, chosen: LicenseFilter) -> dict[str, float]:
+    return reports.totals(store_of(db), chosen)
+
+
+@cached()
+def _organization_summary(db: str, chosen: LicenseFilter) -> pd.DataFrame:
+    return reports.organization_summary(store_of(db), chosen)
+
+
+@cached()
+def _license_assets(db: str, chosen: LicenseFilter) -> pd.DataFrame:
+    return reports.license_assets(store_of(db), chosen)
+
+
+@cached()
+def _license_contacts(db: str, asset_id: int, who: Viewer) -> pd.DataFrame:
+    return reports.license_contacts(store_of(db), asset_id, who)
+
+
+@cached()
+def _organization_contacts(db: str, organization: str, who: Viewer) -> pd.DataFrame:
+    return reports.organization_contacts(store_of(db), organization, who)
+
+
+@cached(ttl=STATUS_TTL)
+def _integrations(db: str, match_state: MatchState | None, who: Viewer) -> pd.DataFrame:
+    return reports.integrations_table(store_of(db), match_state=match_state, viewer=who)
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_matches(db: str, match_state: MatchState) -> pd.DataFrame:
+    return reports.tenant_matches(store_of(db), match_state)
+
+
+@cached(ttl=STATUS_TTL)
+def _sync_log(db: str, limit: int, organization: str | None, outcome: str | None,
+              since: datetime | None, who: Viewer) -> pd.DataFrame:
+    return reports.sync_log(store_of(db), limit=limit, organization=organization, outcome=outcome, since=since,
+                            viewer=who)
+
+
+@cached(max_entries=64)
+def _csv_bytes(db: str, chosen: LicenseFilter) -> bytes:
+    return export.licenses_csv(_licenses(db, chosen)).encode("utf-8")
+
+
+@cached()
+def _app_users(db: str) -> pd.DataFrame:
+    return reports.app_users_table(store_of(db))
+
+
+@cached()
+def _groups(db: str) -> list[tuple[int, str, list[int]]]:
+    return list_groups(store_of(db))
+
+
+@cached(ttl=STATUS_TTL)
+def _audit(db: str) -> pd.DataFrame:
+    return _audit_log(store_of(db))
+
+
+def organization_names(who: Viewer) -> list[str]:
+    """Every organization ``who`` may know of (with or without licenses), by name."""
+    return _organization_names(context().db, who)
+
+
+def all_organizations(who: Viewer) -> list[str]:
+    """Every organization ``who`` may know of, by name (to match a tenant to, to filter by)."""
+    return organization_names(who)
+
+
+def licenses(chosen: LicenseFilter) -> pd.DataFrame:
+    """The licenses of a filter (``reports.licenses``)."""
+    return _licenses(context().db, chosen)
+
+
+def totals(chosen: LicenseFilter) -> dict[str, float]:
+    """Active, Consumed, Unused, Over-assigned and utilisation of a filter's licenses."""
+    return _totals(context().db, chosen)
+
+
+def organization_summary(chosen: LicenseFilter) -> pd.DataFrame:
+    """Per organization sums of a filter's licenses, by Active."""
+    return _organization_summary(context().db, chosen)
+
+
+def license_assets(chosen: LicenseFilter) -> pd.DataFrame:
+    """Synced flag, notes and security settings of a filter's license assets."""
+    return _license_assets(context().db, chosen)
+
+
+def license_contacts(asset_id: int, who: Viewer) -> pd.DataFrame:
+    """The contacts tagged on one license asset (none when ``who`` may not see it)."""
+    return _license_contacts(context().db, int(asset_id), who)
+
+
+def organization_contacts(organization: str, who: Viewer) -> pd.DataFrame:
+    """One organization's contacts with the licenses ``who`` may see tagged on them."""
+    return _organization_contacts(context().db, organization, who)
+
+
+def integrations(who: Viewer, match_state: MatchState | None = None) -> pd.DataFrame:
+    """The "Active Integrations" table ``who`` may see (``match_state="matched"``: those that sync)."""
+    return _integrations(context().db, match_state, who)
+
+
+def tenant_matches(match_state: MatchState) -> pd.DataFrame:
+    """The tenants in one match state, with suggestions for the unmatched ones."""
+    return _tenant_matches(context().db, match_state)
+
+
+def sync_log(who: Viewer, limit: int = 200, *, organization: str | None = None, outcome: str | None = None,
+             since: datetime | None = None) -> pd.DataFrame:
+    """Recent sync runs ``who`` may see, newest first, optionally of one organization, outcome, day."""
+    return _sync_log(context().db, int(limit), organization or None, outcome or None, since, who)
+
+
+def csv_bytes(chosen: LicenseFilter) -> bytes:
+    """The CSV (SPEC section 9) of exactly a filter's licenses, UTF-8 encoded."""
+    return _csv_bytes(context().db, chosen)
+
+
+def app_users() -> pd.DataFrame:
+    """The app's users with role and groups."""
+    return _app_users(context().db)
+
+
+def groups() -> list[tuple[int, str, list[int]]]:
+    """(id, name, member user ids) of every group."""
+    return _groups(context().db)
+
+
+def audit_log() -> pd.DataFrame:
+    """The audit log, newest first (When, Who, Action, Target, Detail)."""
+    return _audit(context().db)
+
+
+def viewer_from_db(email: str, name: str | None) -> Viewer:
+    """The viewer of a signed-in e-mail, role and groups as the database says now (never cached:
+    a role changed by an Administrator takes effect on the next run of every open page)."""
+    return viewer_for(context().store, email, name)

@@ -1,0 +1,91 @@
+"""Settings, "Disconnect" tab: stop syncing a tenant, keeping or deleting its data, after the
+person types the organization's name (or the tenant id) to confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from o365lic.store import DISCONNECT_LABELS, Viewer
+from o365lic.ui import changes
+from o365lic.ui.actions import act, notify
+from o365lic.ui.context import context
+from o365lic.ui.display import md
+from o365lic.ui.reads import tenant_matches
+from o365lic.ui.settings_common import managed_section
+from o365lic.wording import (
+    DISCONNECT_CONSEQUENCES,
+    confirmation_words,
+    confirms,
+    disconnect_report,
+)
+
+__all__ = ["render"]
+
+_NOTICE = "disconnect_notice"
+_MODES = {label: mode for mode, label in DISCONNECT_LABELS.items()}
+
+
+def _organization(tenant: pd.Series) -> str | None:
+    value = tenant.get("organization")
+    return value if isinstance(value, str) and value else None
+
+
+def _disconnect(tenants: pd.DataFrame) -> None:
+    """Callback of Confirm disconnect: only when the typed confirmation names the tenant."""
+    state = st.session_state
+    tenant_id = state.get("disconnect_tenant")
+    mode = _MODES.get(str(state.get("disconnect_mode")))
+    found = tenants[tenants["tenant_id"] == tenant_id]
+    if not tenant_id or mode is None or found.empty:
+        notify(_NOTICE, "error", "Choose a tenant and a disconnect option first. Nothing was changed.")
+        return
+    organization = _organization(found.iloc[0])
+    words = confirmation_words(str(tenant_id), organization)
+    if not confirms(state.get("disconnect_confirm"), str(tenant_id), organization):
+        notify(_NOTICE, "error", f"Type “{md(words[0])}” to confirm. Nothing was disconnected.")
+        return
+
+    def disconnect(who: Viewer) -> str:
+        report = changes.disconnect(context().store, who, str(tenant_id), mode)
+        return md(disconnect_report(report, f"{words[0]} ({tenant_id})"))
+
+    if act(_NOTICE, "manage_integrations", disconnect):
+        state["disconnect_tenant"] = None
+        state["disconnect_mode"] = None
+        state["disconnect_confirm"] = ""
+
+
+def _tenant_label(tenants: pd.DataFrame) -> Callable[[str], str]:
+    labels = {
+        str(r.tenant_id): (f"{r.organization} — " if isinstance(r.organization, str) else "")
+        + f"{r.tenant_name} ({r.tenant_id}) · {r.match_state}"
+        for r in tenants.itertuples(index=False)
+    }
+    return lambda tenant_id: labels.get(tenant_id, tenant_id)
+
+
+def render(viewer: Viewer) -> None:
+    """The Disconnect tab."""
+    may_manage = managed_section("Disconnect a tenant", viewer, _NOTICE)
+    tenants = pd.concat([tenant_matches(s) for s in ("matched", "unmatched", "ignored")], ignore_index=True)
+    if tenants.empty:
+        st.info("No tenant is connected.")
+        return
+    tenant_id = st.selectbox("Tenant", tenants["tenant_id"].tolist(), index=None, key="disconnect_tenant",
+                             format_func=_tenant_label(tenants), placeholder="Choose a tenant to disconnect",
+                             disabled=not may_manage)
+    label = st.radio("Disconnect option", list(DISCONNECT_LABELS.values()), index=None, key="disconnect_mode",
+                     disabled=not may_manage)
+    if not tenant_id or not label or not may_manage:
+        return
+    tenant = tenants[tenants["tenant_id"] == tenant_id].iloc[0]
+    words = confirmation_words(str(tenant_id), _organization(tenant))
+    with st.container(border=True):
+        st.warning(f"**{label}.** {DISCONNECT_CONSEQUENCES[_MODES[label]]} This cannot be undone.",
+                   icon=":material/warning:")
+        st.text_input(f"Type “{md(words[0])}” to confirm", key="disconnect_confirm", placeholder=words[0])
+        st.button("Confirm disconnect", type="primary", key="confirm_disconnect", on_click=_disconnect,
+                  args=(tenants,), icon=":material/link_off:")

@@ -1,0 +1,83 @@
+"""Sentences shared by the pages and the CLI: plurals, the disconnect report, the free-SKU text.
+
+One wording per fact, so the Settings page and ``python -m o365lic disconnect`` say the same.
+The confirmation rule of a disconnect (what a person must type) lives here too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from o365lic.store import DISCONNECT_LABELS, DisconnectMode, DisconnectReport
+
+__all__ = [
+    "DISCONNECT_CONSEQUENCES",
+    "MAX_INTERVAL_MINUTES",
+    "confirmation_words",
+    "confirms",
+    "disconnect_report",
+    "interval_problem",
+    "parse_free_skus",
+    "plural",
+]
+
+#: The longest sync interval a tenant may have: one year.
+MAX_INTERVAL_MINUTES = 525_600
+
+DISCONNECT_CONSEQUENCES: dict[DisconnectMode, str] = {
+    "keep-data": "Syncing stops for good. Its license assets, the “Office 365 Licenses” type and the sync "
+                 "history stay, no longer marked as synced.",
+    "delete-data": "Syncing stops and its license assets, their tags, subscriptions, sync runs and license "
+                   "history are deleted (and the “Office 365 Licenses” type when no other tenant uses it). "
+                   "Organizations and contacts stay.",
+}
+assert set(DISCONNECT_CONSEQUENCES) == set(DISCONNECT_LABELS)
+
+
+def plural(count: float, word: str) -> str:
+    """``1 organization``, ``6 organizations``, ``1,204 licenses``."""
+    return f"{int(count or 0):,} {word}{'' if int(count or 0) == 1 else 's'}"
+
+
+def disconnect_report(report: DisconnectReport, who: str) -> str:
+    """What a disconnect did, in one sentence (``who`` names the tenant)."""
+    if report.mode == "keep-data":
+        return (f"Disconnected {who}: syncing stopped; {plural(report.assets, 'license asset')}, "
+                f"{plural(report.tags, 'tag')} and {plural(report.snapshots, 'history snapshot')} kept "
+                "(no longer synced).")
+    line = (f"Disconnected {who} and deleted its data: {plural(report.assets, 'license asset')}, "
+            f"{plural(report.tags, 'tag')} and {plural(report.snapshots, 'history snapshot')} deleted")
+    if report.type_deleted:
+        line += "; the “Office 365 Licenses” type was deleted too (no other tenant uses it)"
+    return line + ". Organizations and contacts stay."
+
+
+def confirmation_words(tenant_id: str, organization: str | None) -> list[str]:
+    """What confirms a disconnect: the organization's name (first, shown) or the tenant id."""
+    words = [str(tenant_id)]
+    if organization:
+        words.insert(0, str(organization))
+    return words
+
+
+def confirms(typed: str | None, tenant_id: str, organization: str | None) -> bool:
+    """True when ``typed`` names the tenant (case and spacing aside)."""
+    text = " ".join(str(typed or "").split()).lower()
+    return bool(text) and text in {" ".join(w.split()).lower() for w in confirmation_words(tenant_id, organization)}
+
+
+def parse_free_skus(text: str) -> list[str]:
+    """SKU part numbers from free text: one per line, or separated by commas, semicolons or spaces."""
+    return [part for part in re.split(r"[\s,;]+", text or "") if part]
+
+
+def interval_problem(minutes: object) -> str | None:
+    """Why a sync interval cannot be saved, or None when it can (1 .. one year of minutes)."""
+    try:
+        value = float(minutes)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f"the sync interval must be a whole number of minutes, not {minutes!r}"
+    if value != int(value) or not 1 <= value <= MAX_INTERVAL_MINUTES:
+        return (f"the sync interval must be a whole number of minutes from 1 to {MAX_INTERVAL_MINUTES:,} "
+                f"(one year), not {minutes}")
+    return None
