@@ -21,10 +21,12 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-__all__ = ["DATETIME_FORMAT", "DATE_FORMAT", "WorkbookError", "sheet_name", "workbook_bytes"]
+__all__ = ["DATETIME_FORMAT", "DATE_FORMAT", "DECIMAL_FORMAT", "WorkbookError", "sheet_name", "workbook_bytes"]
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
+#: Columns of fractions (prices, costs) show two decimals; the value keeps its precision.
+DECIMAL_FORMAT = "#,##0.00"
 _MAX_TEXT = 32_767  # Excel's limit for one cell
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _SHEET_ILLEGAL = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -95,11 +97,13 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     header = book.add_format({"bold": True, "bottom": 1})
     stamp = book.add_format({"num_format": DATETIME_FORMAT})
     day = book.add_format({"num_format": DATE_FORMAT})
+    decimal = book.add_format({"num_format": DECIMAL_FORMAT})
     taken: set[str] = set()
     for name, frame in sheets.items():
         sheet = book.add_worksheet(sheet_name(name, taken))
         columns = [str(c) for c in frame.columns]
         widths = [len(c) for c in columns]
+        fractions = [frame[c].dtype.kind == "f" for c in frame.columns]
         for col, title in enumerate(columns):
             sheet.write_string(0, col, title, header)
         for row_number, row in enumerate(frame.itertuples(index=False, name=None), start=1):
@@ -116,8 +120,10 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
                 elif isinstance(value, date):
                     sheet.write_datetime(row_number, col, datetime(value.year, value.month, value.day), day)
                 elif isinstance(value, (numbers.Real, Decimal)):
-                    sheet.write_number(row_number, col, int(value) if isinstance(value, numbers.Integral)
-                                       else float(value))
+                    if isinstance(value, numbers.Integral):
+                        sheet.write_number(row_number, col, int(value))
+                    else:
+                        sheet.write_number(row_number, col, float(value), decimal if fractions[col] else None)
                 else:
                     value = _text(value)
                     sheet.write_string(row_number, col, value)
