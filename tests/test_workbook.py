@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pandas as pd
@@ -20,7 +20,7 @@ def _open(data: bytes) -> openpyxl.Workbook:
 
 
 def test_numbers_dates_text_and_a_frozen_header_survive_a_reopen() -> None:
-    synced = datetime(2026, 11, 26, 6, 30, tzinfo=timezone.utc)
+    synced = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
     table = pd.DataFrame({
         "Organization": ["Café Müller GmbH", HOSTILE, "+SUM(1)"],
         "Active": [145, 10, 0],
@@ -79,9 +79,9 @@ def test_file_names_carry_the_organization_with_its_accents_and_the_date() -> No
     assert download_name("Office 365 Licenses", "Café Müller GmbH", "xlsx", on=day) == \
         "Office 365 Licenses - Café Müller GmbH - 2026-11-26.xlsx"
     assert download_name("Office 365 Licenses", None, ".csv", on=day) == "Office 365 Licenses - 2026-11-26.csv"
-    late = datetime(2026, 11, 26, 23, 30, tzinfo=timezone.utc).astimezone()
+    late = datetime(2026, 11, 26, 23, 30, tzinfo=UTC).astimezone()
     assert download_name("Sync log", "", "csv", on=late).endswith("2026-11-26.csv")
-    assert download_name("X", "Y", "xlsx").endswith(datetime.now(timezone.utc).date().isoformat() + ".xlsx")
+    assert download_name("X", "Y", "xlsx").endswith(datetime.now(UTC).date().isoformat() + ".xlsx")
 
 
 @pytest.mark.parametrize("name, expected", [
