@@ -164,3 +164,12 @@ def test_export_help_says_the_default_is_the_complete_dump(demo: Path, capsys: p
     text = " ".join(capsys.readouterr().out.split())
     assert "complete data dump for scripts" in text and "free, viral and trial SKUs included" in text
     assert "--without-free" in text and "--format xlsx --out FILE" in text
+
+
+def test_a_workbook_that_cannot_be_written_is_one_line(demo: Path) -> None:
+    blocker = demo / "a-file"
+    blocker.write_text("x")
+    code, out, err = run("export", "--format", "xlsx", "--out", str(blocker / "licenses.xlsx"))
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: cannot write {blocker / 'licenses.xlsx'}:") and err.count("\n") == 1
+    assert "Traceback" not in err and blocker.read_text() == "x"
