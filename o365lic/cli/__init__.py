@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence, TextIO, cast
 
 from o365lic import cli_reports, demo, reports
+from o365lic.cli import downloads
 from o365lic.cli.common import (
     TENANT_HELP,
     close_interrupted_runs,
@@ -78,6 +79,7 @@ EPILOG = """\
 examples:
   python -m o365lic sync                          sync every connected tenant
   python -m o365lic export --out licenses.csv     all licenses as CSV
+  python -m o365lic export --format xlsx --out .  an Excel workbook named with today's date
   python -m o365lic tenants add contoso.onmicrosoft.com --organization "Contoso"
   python -m o365lic tenants import tenants.csv    (header: tenant_id,organization)
 
@@ -137,10 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--due", action="store_true",
                       help="only tenants whose sync interval has passed (for a cron entry)")
 
-    export = commands.add_parser("export", help="licenses as CSV (stdout unless --out)")
+    export = commands.add_parser("export", help=downloads.EXPORT_HELP, description=downloads.EXPORT_DESCRIPTION)
     export.add_argument("--organization", metavar="NAME", help="only this organization's licenses")
     export.add_argument("--out", metavar="FILE", type=Path, help="write to FILE instead of stdout")
-    export.add_argument("--without-free", action="store_true", help="leave out free, viral and trial SKUs")
+    export.add_argument("--without-free", action="store_true",
+                        help="leave out free, viral and trial SKUs (the default keeps every license)")
 
     disconnect = commands.add_parser(
         "disconnect", help="stop syncing a tenant, keeping or deleting its data",
@@ -166,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--users-per-tenant", type=int, default=None)
     simulate.add_argument("--seed", type=int, default=365)
     cli_reports.add_parsers(commands, export)
+    downloads.add_parsers(commands, export)
 
     audit = commands.add_parser(
         "audit", help="the audit log as CSV: who changed what, when (newest first)",
@@ -277,6 +281,7 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
 def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     store = open_store(settings)
     runtime = _runtime(settings, store)
+    args.tenant = downloads.check_sync_tenants(store, args.tenant)
 
     def progress(result: TenantSyncResult, done: int, total: int) -> None:
         print(f"[{done}/{total}] {clean_name(result.line(), 4000)}", file=out, flush=True)
@@ -293,6 +298,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
 
 
 def _cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    if args.format == "xlsx":
+        return downloads.export_workbook(args, settings, out, err)
     if args.costs:
         return cli_reports.export_costs(args, settings, out, err)
     store = open_store(settings)
@@ -369,6 +376,7 @@ COMMANDS = {
     "names": _cmd_names,
     "audit": _cmd_audit,
     **cli_reports.HANDLERS,
+    **downloads.HANDLERS,
 }
 
 
