@@ -72,6 +72,8 @@ def render() -> None:
     table_slot = st.container()
 
     running = sync.is_sync_running(ctx.store.path)
+    if not running and sync.recover_interrupted_runs(ctx.store):  # a killed sync's runs: Error
+        ui.clear_caches()
     # The press is recorded by a callback: it fires for a button that was enabled when it was
     # clicked, even if a sync started elsewhere since (the button is disabled on this run, and
     # the attempt below then says that a sync is already running).

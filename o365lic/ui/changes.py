@@ -2,8 +2,7 @@
 
 Each function takes the acting viewer (``who``, read from the database at the moment of the
 action by :func:`o365lic.ui.actions.act`) so that the audit trail names them: the store records
-connect, match, pause, interval and disconnect itself (the ``actor=`` keyword is wired here), and
-this module records what the store does not (security settings, roles, groups).
+every change in the audit log itself, with the ``actor=`` given here.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from o365lic.store import (
     update_asset,
     update_integration,
 )
-from o365lic.store.audit import record_audit
 from o365lic.tenants import connect_tenant, discover_tenants
 from o365lic.ui.context import AppContext
 from o365lic.wording import interval_problem
@@ -59,29 +57,29 @@ MatchAction = Literal["accept", "create", "ignore", "revert", "match"]
 
 def connect(ctx: AppContext, who: Viewer, tenant: str, organization: str) -> Integration:
     """Check ``tenant`` with Microsoft and connect it to ``organization``."""
-    return connect_tenant(ctx.store, ctx.settings, tenant, organization)
+    return connect_tenant(ctx.store, ctx.settings, tenant, organization, actor=who.email)
 
 
 def add_tenants_found(ctx: AppContext, who: Viewer) -> tuple[int, list[tuple[str, str]]]:
     """Partner discovery: (tenants found, [(tenant id, match state)] of those newly recorded)."""
     found = discover_tenants(ctx.settings)
-    return len(found), [(t, str(s)) for t, s in add_discovered_tenants(ctx.store, found)]
+    return len(found), [(t, str(s)) for t, s in add_discovered_tenants(ctx.store, found, actor=who.email)]
 
 
 def match(store: Store, who: Viewer, action: MatchAction, tenant_ids: list[str],
           organization: str | None = None) -> int:
     """A match action on some tenants; returns how many changed."""
     if action == "accept":
-        return accept_suggested_matches(store, tenant_ids)
+        return accept_suggested_matches(store, tenant_ids, actor=who.email)
     if action == "create":
-        return create_organizations_for(store, tenant_ids)
+        return create_organizations_for(store, tenant_ids, actor=who.email)
     if action == "ignore":
-        return ignore_tenants(store, tenant_ids)
+        return ignore_tenants(store, tenant_ids, actor=who.email)
     if action == "revert":
-        return revert_matches(store, tenant_ids)
+        return revert_matches(store, tenant_ids, actor=who.email)
     if not organization:
         raise ValueError("choose an organization first")
-    return match_tenants(store, tenant_ids, organization)
+    return match_tenants(store, tenant_ids, organization, actor=who.email)
 
 
 def save_sync_settings(store: Store, who: Viewer, tenant_id: str, *, sync_licenses: bool | None = None,
@@ -93,17 +91,17 @@ def save_sync_settings(store: Store, who: Viewer, tenant_id: str, *, sync_licens
             raise ValueError(problem)
         interval_minutes = int(interval_minutes)
     return update_integration(store, tenant_id, sync_licenses=sync_licenses, paused=paused,
-                              sync_interval_minutes=interval_minutes)  # type: ignore[arg-type]
+                              sync_interval_minutes=interval_minutes, actor=who.email)  # type: ignore[arg-type]
 
 
 def disconnect(store: Store, who: Viewer, tenant_id: str, mode: DisconnectMode) -> DisconnectReport:
     """Disconnect a tenant, keeping or deleting its data."""
-    return disconnect_tenant(store, tenant_id, mode)
+    return disconnect_tenant(store, tenant_id, mode, actor=who.email)
 
 
 def save_free_sku_list(store: Store, who: Viewer, part_numbers: list[str] | None) -> int:
     """Replace the free-SKU list (None: the default list); returns the licenses re-flagged."""
-    return save_free_skus(store, part_numbers)
+    return save_free_skus(store, part_numbers, actor=who.email)
 
 
 def _visible_asset(store: Store, who: Viewer, asset_id: int) -> None:
@@ -121,30 +119,21 @@ def save_security(store: Store, who: Viewer, asset_id: int, restricted: bool, gr
     """One asset's security settings, recorded in the audit log."""
     _visible_asset(store, who, asset_id)
     groups = sorted(set(group_ids)) if restricted else []
-    set_asset_security(store, asset_id, restricted=restricted, group_ids=groups)
-    name = store.scalar("SELECT license_name FROM flexible_assets WHERE id = ?", [asset_id])
-    detail = f"restricted to groups {', '.join(map(str, groups))}" if restricted else "all users"
-    record_audit(store, who.email, "security settings", f"{name or 'asset'} (asset {asset_id})", detail)
+    set_asset_security(store, asset_id, restricted=restricted, group_ids=groups, actor=who.email)
 
 
 def save_user(store: Store, who: Viewer, email: str, name: str | None, role: str) -> str:
     """Add an app user or change a role, recorded in the audit log; returns the e-mail saved."""
-    add_app_user(store, email, name, role)
-    address = email.strip().lower()
-    record_audit(store, who.email, "role", address, role)
-    return address
+    add_app_user(store, email, name, role, actor=who.email)
+    return email.strip().lower()
 
 
 def save_group(store: Store, who: Viewer, name: str) -> str:
     """Create a group, recorded in the audit log; returns its name."""
-    add_group(store, name)
-    clean = " ".join(name.split())
-    record_audit(store, who.email, "group", clean, "created")
-    return clean
+    add_group(store, name, actor=who.email)
+    return " ".join(name.split())
 
 
 def save_members(store: Store, who: Viewer, group_id: int, group_name: str, members: list[int]) -> None:
     """Make exactly these users the group's members, recorded in the audit log."""
-    set_group_members(store, group_id, members)
-    record_audit(store, who.email, "group", group_name, f"{len(members)} member(s): user ids "
-                 + (", ".join(map(str, sorted(members))) or "none"))
+    set_group_members(store, group_id, members, actor=who.email)
