@@ -48,7 +48,7 @@ def test_the_sample_file_is_in_microsofts_format() -> None:
 def test_the_sample_file_names_every_sku_the_tests_use(store: Store, sim: Simulator, db_path) -> None:
     count = refresh_product_names(store, settings_for(sim, db_path), file=SAMPLE_PRODUCT_NAMES_CSV)
     names = load_product_names(store)
-    assert count == len(names) == 20
+    assert count == len(names) == 21
     for sku in SKU_CATALOG.values():
         assert names[sku.sku_id] == sku.display_name
     for sku_id, name in BUILTIN_PRODUCT_NAMES.items():
@@ -91,6 +91,6 @@ def test_cli_names_refresh_from_a_file(store: Store, db_path, monkeypatch) -> No
 
     monkeypatch.setenv("O365LIC_DB", str(db_path))
     code, out, _ = run("names", "refresh", "--file", str(SAMPLE_PRODUCT_NAMES_CSV))
-    assert code == 0 and "product names loaded for 20 SKUs" in out
+    assert code == 0 and "product names loaded for 21 SKUs" in out
     code, _, err = run("names", "refresh", "--file", str(db_path.parent / "missing.csv"))
     assert code == 1 and "cannot read" in err

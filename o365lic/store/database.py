@@ -189,6 +189,10 @@ class Store:
 
     def _open_read_only(self) -> duckdb.DuckDBPyConnection:
         """The file may be read but not written: open it read-only (no migration possible)."""
+        if not self.path.exists():  # nothing to read: the folder refuses a new file
+            raise StoreLocationError(
+                f"cannot create the database {self.path}: the folder {self.path.parent} is not writable "
+                "(Permission denied); set O365LIC_DB to a file in a writable folder")
         try:
             with self._open_lock:
                 con = duckdb.connect(str(self.path), read_only=True)
