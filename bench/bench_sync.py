@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from o365lic import reports
 from o365lic.config import DEFAULT_CONCURRENCY, Settings

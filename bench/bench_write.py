@@ -49,7 +49,8 @@ def _connect(store: Store, count: int) -> list[tuple[int, str]]:
                     "SELECT range + 1, uuid()::VARCHAR, range + 1 FROM range(?)", [count])
         con.execute("SELECT setval('integrations_id_seq', ?)", [count]).fetchall()
         con.execute("SELECT setval('organizations_id_seq', ?)", [count]).fetchall()
-        return [(int(i), str(t)) for i, t in con.execute("SELECT id, tenant_id FROM integrations ORDER BY id").fetchall()]
+        rows = con.execute("SELECT id, tenant_id FROM integrations ORDER BY id").fetchall()
+        return [(int(i), str(t)) for i, t in rows]
 
 
 def _land_all(store: Store, tenants: list[tuple[int, str]], args: argparse.Namespace) -> list[float]:

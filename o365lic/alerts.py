@@ -161,7 +161,8 @@ def _sync_alerts(store: Store, rules: AlertSettings, organizations: Sequence[str
         hours = (now - since).total_seconds() / 3600
         if hours <= rules.stale_sync_hours:
             continue
-        what = f"last successful sync {iso_utc(last_ok)}" if last_ok else f"never synced since it was connected {iso_utc(created)}"
+        what = (f"last successful sync {iso_utc(last_ok)}" if last_ok
+                else f"never synced since it was connected {iso_utc(created)}")
         out.append({"kind": "Sync overdue", "organization": org, "tenant_id": tenant, "license_name": "",
                     "sku_part_number": "", "detail": f"{what}, {hours:.0f} hours ago"})
     return out

@@ -1,8 +1,8 @@
 """Settings from the environment and `.streamlit/secrets.toml` (SPEC section 5).
 
 Environment variables win over the `[o365lic]` section of secrets.toml, whose keys are
-the same names in lower case, with or without the ``o365lic_`` prefix (``client_id``). Secrets live only in the returned object, whose ``repr``
-hides them; nothing here writes them anywhere.
+the same names in lower case, with or without the ``o365lic_`` prefix (``client_id``).
+Secrets live only in the returned object, whose ``repr`` hides them; nothing here writes them anywhere.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ part number) is used and the sync goes on.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -62,7 +62,7 @@ def refresh_product_names(store: Store, settings: Settings, *, file: Path | None
 def refresh_if_stale(store: Store, settings: Settings, max_age: timedelta = MAX_AGE) -> str | None:
     """Refresh the names when older than ``max_age``; returns a warning instead of raising."""
     loaded = product_names_loaded_at(store)
-    if loaded is not None and datetime.now(timezone.utc) - loaded < max_age:
+    if loaded is not None and datetime.now(UTC) - loaded < max_age:
         return None
     try:
         refresh_product_names(store, settings)

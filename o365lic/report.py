@@ -169,7 +169,8 @@ def summary_lines(data: ReportData) -> list[str]:
 
 
 _STYLE = """body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;font-size:90%;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
+table{border-collapse:collapse;font-size:90%;margin:.5em 0 1.5em}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#eef3fa}img{max-width:100%}h1{margin-bottom:0}.muted{color:#666}"""
 
 
@@ -182,7 +183,8 @@ def render_html(data: ReportData) -> str:
              f"<p class=\"muted\">Report of {e(iso_utc(data.generated_at))}</p>",
              "<h2>Totals</h2><ul>" + "".join(f"<li>{e(line)}</li>" for line in summary_lines(data)) + "</ul>",
              "<h2>Licenses</h2>" + _table(LICENSE_HEADERS, license_rows(data)),
-             f"<h2>Upcoming renewals (next {REPORT_RENEWAL_DAYS} days)</h2>" + _table(RENEWAL_HEADERS, renewal_rows(data)),
+             f"<h2>Upcoming renewals (next {REPORT_RENEWAL_DAYS} days)</h2>"
+             + _table(RENEWAL_HEADERS, renewal_rows(data)),
              f"<h2>Change since {e(iso_utc(data.since)[:10])}</h2>" + _table(CHANGE_HEADERS, change_rows(data))]
     for title, png in data.charts.items():
         parts.append(f"<h2>{e(title)}</h2><img alt=\"{e(title)} chart\" "

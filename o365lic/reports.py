@@ -136,7 +136,8 @@ def totals(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack
     }
 
 
-def organization_summary(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
+def organization_summary(store: Store, chosen: LicenseFilter | None = None, /,
+                         **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Per organization: active, consumed (within active), unused, over-assigned; by active."""
     where, params = _filter(_chosen(chosen, parts))
     return store.df(

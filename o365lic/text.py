@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MAX_NAME_LENGTH", "clean_name", "secret_forms", "scrub_secrets"]
+__all__ = ["MAX_NAME_LENGTH", "clean_name", "scrub_secrets", "secret_forms"]
 
 #: The longest organization, tenant, license or person name that is kept.
 MAX_NAME_LENGTH = 256

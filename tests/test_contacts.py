@@ -41,7 +41,7 @@ def test_contacts_created_by_the_integration_are_marked(synced, store: Store) ->
 def test_a_new_user_whose_alias_is_a_contacts_mail_takes_that_contact(synced, store: Store) -> None:
     from o365lic.simulator import SimulatedUser
 
-    sim, settings, tenant, org = synced
+    _sim, settings, tenant, org = synced
     manual = _add_manual_contact(store, org, display_name="Pat Example", mail="Pat.Alias@Example.org")
     tenant.users.append(SimulatedUser(
         id="aaaaaaaa-0000-0000-0000-00000000000a", display_name="Pat Example",
@@ -55,7 +55,7 @@ def test_a_new_user_whose_alias_is_a_contacts_mail_takes_that_contact(synced, st
 
 
 def test_a_user_recreated_with_a_new_object_id_keeps_its_contact(synced, store: Store) -> None:
-    sim, settings, tenant, org = synced
+    _sim, settings, tenant, org = synced
     user = next(u for u in tenant.users if u.mail)
     contact = store.scalar("SELECT id FROM contacts WHERE user_id = ?", [user.id])
     user.id = "99999999-0000-0000-0000-000000000001"
@@ -66,7 +66,7 @@ def test_a_user_recreated_with_a_new_object_id_keeps_its_contact(synced, store: 
 
 
 def test_upn_then_name_matching_of_manual_contacts(synced, store: Store) -> None:
-    sim, settings, tenant, org = synced
+    _sim, settings, tenant, org = synced
     by_upn = _add_manual_contact(store, org, user_principal_name="Jo.Upn@" + tenant.domains[0])
     by_name = _add_manual_contact(store, org, given_name="Robin", surname="Nameonly")
     from o365lic.simulator import SimulatedUser
@@ -80,14 +80,15 @@ def test_upn_then_name_matching_of_manual_contacts(synced, store: Store) -> None
     sync_tenants(store, settings)
     assert _contacts(store, org) == before
     assert store.scalar("SELECT user_id FROM contacts WHERE id = ?", [by_upn]) == "aaaaaaaa-0000-0000-0000-000000000001"
-    assert store.scalar("SELECT user_id FROM contacts WHERE id = ?", [by_name]) == "aaaaaaaa-0000-0000-0000-000000000002"
+    by_name_user = store.scalar("SELECT user_id FROM contacts WHERE id = ?", [by_name])
+    assert by_name_user == "aaaaaaaa-0000-0000-0000-000000000002"
     # a re-sync changes nothing
     sync_tenants(store, settings)
     assert _contacts(store, org) == before
 
 
 def test_a_changed_upn_keeps_one_contact_with_the_new_upn(synced, store: Store) -> None:
-    sim, settings, tenant, org = synced
+    _sim, settings, tenant, org = synced
     user = tenant.users[1]
     user.user_principal_name = "changed." + user.user_principal_name
     before = _contacts(store, org)
@@ -97,7 +98,8 @@ def test_a_changed_upn_keeps_one_contact_with_the_new_upn(synced, store: Store) 
         (user.user_principal_name,)]
 
 
-def test_two_tenants_of_one_organization_keep_their_own_contacts(own_simulator: Simulator, store: Store, db_path) -> None:
+def test_two_tenants_of_one_organization_keep_their_own_contacts(
+        own_simulator: Simulator, store: Store, db_path) -> None:
     from o365lic.store import add_integration
 
     tenants = list(own_simulator.tenants.values())

@@ -174,7 +174,7 @@ def test_the_settings_editor_saves_the_whole_list_or_nothing(synced: Store) -> N
     edited = pd.DataFrame([{"sku": "SPE_E3", "currency": "usd", "monthly_price": 36.0, "organization": None},
                            {"sku": "SPE_E3", "currency": "EUR", "monthly_price": -1, "organization": "Beta"},
                            {"sku": "", "currency": "USD", "monthly_price": 1.0, "organization": None}])
-    with pytest.raises(PriceError, match="row 2: .*row 3: "):
+    with pytest.raises(PriceError, match=r"row 2: .*row 3: "):
         save_price_list(synced, edited, actor="admin@msp.example")
     assert price_list(synced).values.tolist() == [["SPB", "USD", 22.0, None]]       # nothing changed
     edited.loc[1, "monthly_price"] = 33.6

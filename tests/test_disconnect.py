@@ -95,7 +95,8 @@ def test_deleting_the_last_integration_deletes_the_type(own_simulator: Simulator
     assert after["organizations"] == 1 and after["contacts"] == contacts
 
 
-def test_a_kept_tenant_can_be_connected_again_without_duplicates(own_simulator: Simulator, store: Store, db_path) -> None:
+def test_a_kept_tenant_can_be_connected_again_without_duplicates(
+        own_simulator: Simulator, store: Store, db_path) -> None:
     tenant = next(iter(own_simulator.tenants.values()))
     add_integration(store, tenant.tenant_id, "Again")
     settings = settings_for(own_simulator, db_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -17,7 +17,7 @@ def _table(**overrides: object) -> pd.DataFrame:
         "organization": "Contoso", "tenant_id": "11111111-2222-3333-4444-555555555555",
         "license_name": "Microsoft 365 E3", "sku_part_number": "SPE_E3", "status": "Enabled",
         "active": 25, "consumed": 20, "unused": 5,
-        "synced_at": datetime(2026, 11, 26, 6, 30, 5, 123456, tzinfo=timezone.utc),
+        "synced_at": datetime(2026, 11, 26, 6, 30, 5, 123456, tzinfo=UTC),
     }
     row.update(overrides)
     return pd.DataFrame([row])

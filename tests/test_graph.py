@@ -156,7 +156,8 @@ def test_bad_tenant_input_is_refused_before_any_request(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("2", 2.0), ("0.25", 0.25), (" 1.5 ", 1.5), ("-3", 0.0), ("9999", 120.0), ("soon", None), (None, None), ("nan", None)],
+    [("2", 2.0), ("0.25", 0.25), (" 1.5 ", 1.5), ("-3", 0.0), ("9999", 120.0), ("soon", None), (None, None),
+     ("nan", None)],
 )
 def test_parse_retry_after(header, seconds) -> None:
     assert parse_retry_after(header) == seconds
@@ -241,7 +242,8 @@ def test_retry_after_above_the_cap_is_cut_and_the_error_says_so(sim: Simulator, 
     sim.add_fault(tenant, Fault("throttle", path="/organization", times=None, retry_after=300))
     sleeps = _Sleeps()
     connector = GraphConnector(settings, retry=RetryPolicy(max_attempts=3, sleep=sleeps))
-    with caplog.at_level("WARNING", logger="o365lic.graph"), connector.client(tenant) as client, pytest.raises(ThrottledError) as caught:
+    with caplog.at_level("WARNING", logger="o365lic.graph"), connector.client(tenant) as client, \
+            pytest.raises(ThrottledError) as caught:
         client.get("/organization")
     assert MAX_RETRY_AFTER_S == 120.0
     assert sleeps.waits == [120.0, 120.0]

@@ -46,7 +46,8 @@ def test_arithmetic_table(status, prepaid, consumed, active, unused, over) -> No
 
 def test_units_kept_beside_the_counts() -> None:
     counts = license_counts("Warning", {"enabled": 10, "warning": 5, "suspended": 2, "lockedOut": 1}, 4)
-    assert (counts.enabled_units, counts.warning_units, counts.suspended_units, counts.locked_out_units) == (10, 5, 2, 1)
+    units = (counts.enabled_units, counts.warning_units, counts.suspended_units, counts.locked_out_units)
+    assert units == (10, 5, 2, 1)
     assert counts.prepaid_units == 18
 
 

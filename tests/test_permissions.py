@@ -48,7 +48,8 @@ def test_a_missing_permission_is_named_in_the_error(
         psim: Simulator, tenant: str, tmp_path, path: str, granted: set[str], missing: str) -> None:
     psim.grant_permissions(tenant, granted)
     before = psim.token_request_count(tenant)
-    with GraphConnector(settings_for(psim, tmp_path / "db")).client(tenant) as client, pytest.raises(PermissionDeniedError) as caught:
+    with GraphConnector(settings_for(psim, tmp_path / "db")).client(tenant) as client, \
+            pytest.raises(PermissionDeniedError) as caught:
         client.get(path)
     error = caught.value
     assert isinstance(error, GraphError)
@@ -72,7 +73,8 @@ def test_partner_contracts_need_directory_read_all(psim: Simulator, tmp_path) ->
     partner = psim.partner_tenant_id
     psim.grant_permissions(partner, {"Organization.Read.All", "User.Read.All"})
     try:
-        with GraphConnector(settings_for(psim, tmp_path / "db")).client(partner) as client, pytest.raises(PermissionDeniedError, match=r"grant Directory\.Read\.All \(application\)"):
+        refused = pytest.raises(PermissionDeniedError, match=r"grant Directory\.Read\.All \(application\)")
+        with GraphConnector(settings_for(psim, tmp_path / "db")).client(partner) as client, refused:
             client.get_all("/contracts")
         psim.grant_permissions(partner, DEFAULT_GRANTED)
         with GraphConnector(settings_for(psim, tmp_path / "db")).client(partner) as client:

@@ -37,7 +37,7 @@ VIEW_COLUMNS = [
 
 def test_schema_is_created_on_first_open(store: Store) -> None:
     tables = {r[0] for r in store.rows("SELECT table_name FROM information_schema.tables")}
-    assert TABLES <= tables
+    assert tables >= TABLES
     assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
     columns = [r[0] for r in store.rows(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'office365_licenses' "
@@ -67,10 +67,9 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
 
 
 def test_transaction_rolls_back_on_error(store: Store) -> None:
-    with pytest.raises(ZeroDivisionError):
-        with store.transaction() as con:
-            con.execute("INSERT INTO organizations (name) VALUES ('Half done')")
-            raise ZeroDivisionError
+    with pytest.raises(ZeroDivisionError), store.transaction() as con:
+        con.execute("INSERT INTO organizations (name) VALUES ('Half done')")
+        raise ZeroDivisionError
     assert store.scalar("SELECT count(*) FROM organizations") == 0
 
 
@@ -180,7 +179,7 @@ def test_a_truncated_database_is_reported_in_words(db_path: Path) -> None:
     junk = db_path.with_name("junk.duckdb")
     junk.write_bytes(b"this is not a database" * 100)
     for path in (truncated, junk):
-        with pytest.raises(StoreCorruptError, match="damaged or is not an o365lic database.*backup"):
+        with pytest.raises(StoreCorruptError, match=r"damaged or is not an o365lic database.*backup"):
             Store(path).rows("SELECT 1")
 
 
@@ -188,7 +187,7 @@ def test_a_database_path_under_a_file_or_a_folder_is_reported_in_words(tmp_path:
     from o365lic.store import StoreError, StoreLocationError
 
     (tmp_path / "file").write_text("x")
-    with pytest.raises(StoreLocationError, match="cannot keep the database.*O365LIC_DB"):
+    with pytest.raises(StoreLocationError, match=r"cannot keep the database.*O365LIC_DB"):
         Store(tmp_path / "file" / "o365lic.duckdb").rows("SELECT 1")
     with pytest.raises(StoreLocationError, match="it is a folder"):
         Store(tmp_path).rows("SELECT 1")
@@ -202,7 +201,7 @@ def test_a_read_only_database_file_is_read_but_never_written(db_path: Path, immu
     immutable(db_path)
     store = Store(db_path)
     assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
-    with pytest.raises(StoreReadOnlyError, match="read-only.*viewed and exported"):
+    with pytest.raises(StoreReadOnlyError, match=r"read-only.*viewed and exported"):
         update_integration(store, TENANT, paused=True)
 
 
@@ -213,7 +212,7 @@ def test_a_read_only_folder_for_the_sync_lock_is_reported_in_words(tmp_path: Pat
     folder = tmp_path / "locked"
     folder.mkdir()
     immutable(folder)
-    with pytest.raises(StoreLocationError, match="cannot create the sync lock.*writable"):
-        with sync_lock(folder / "o365lic.duckdb"):
-            pass
+    with pytest.raises(StoreLocationError, match=r"cannot create the sync lock.*writable"), \
+            sync_lock(folder / "o365lic.duckdb"):
+        pass
     assert is_sync_running(folder / "o365lic.duckdb") is False

@@ -52,7 +52,7 @@ def test_sync_lands_every_tenant_with_the_spec_numbers(sim: Simulator, store: St
 def test_status_mix_is_stored_per_spec(sim: Simulator, store: Store, db_path) -> None:
     connect_all(store, sim)
     sync_tenants(store, settings_for(sim, db_path))
-    for status, active, warning, suspended in store.rows(
+    for status, active, _warning, _suspended in store.rows(
             "SELECT status, active, warning_units, suspended_units FROM office365_licenses"):
         if status in ("Suspended", "LockedOut", "Deleted"):
             assert active == 0
@@ -99,7 +99,8 @@ def test_a_tenant_with_a_revoked_secret_fails_while_the_others_land(sim: Simulat
      Fault("unavailable", path="/subscribedSkus", times=None, retry_after=0.01)],
     ids=["malformed-users", "429-storm", "503-storm"],
 )
-def test_a_failing_resync_leaves_the_previous_data_whole(own_simulator: Simulator, store: Store, db_path, fault) -> None:
+def test_a_failing_resync_leaves_the_previous_data_whole(
+        own_simulator: Simulator, store: Store, db_path, fault) -> None:
     connect_all(store, own_simulator)
     settings = settings_for(own_simulator, db_path)
     sync_tenants(store, settings)
@@ -228,9 +229,8 @@ def test_licenses_setting_off_keeps_the_assets_as_they_were(own_simulator: Simul
 
 def test_one_sync_at_a_time(sim: Simulator, store: Store, db_path) -> None:
     connect_all(store, sim)
-    with sync_lock(db_path):
-        with pytest.raises(SyncInProgressError, match="already running"):
-            sync_tenants(store, settings_for(sim, db_path))
+    with sync_lock(db_path), pytest.raises(SyncInProgressError, match="already running"):
+        sync_tenants(store, settings_for(sim, db_path))
     assert store.scalar("SELECT count(*) FROM sync_runs") == 0
 
 
@@ -292,7 +292,7 @@ def test_a_server_refusing_the_extra_user_properties_gets_the_minimal_select(
     connect_all(store, sim)
     results = sync_tenants(store, settings_for(sim, db_path))
     assert {r.outcome for r in results} == {"ok"}
-    for tenant_id, tenant in sim.tenants.items():
+    for tenant_id, _tenant in sim.tenants.items():
         assert stored_licenses(store, tenant_id) == expected_licenses(sim, tenant_id)
     assert store.scalar("SELECT count(*) FROM contacts") == sum(len(t.users) for t in sim.tenants.values())
 
@@ -373,7 +373,8 @@ def subprocess_read(db_path):
     from pathlib import Path
 
     code = ("import sys; from o365lic.store import Store; "
-            "print(Store(sys.argv[1], lock_timeout=1.0).scalar(\"SELECT count(*) FROM sync_runs WHERE outcome = 'running'\"))")
+            "print(Store(sys.argv[1], lock_timeout=1.0).scalar("
+            "\"SELECT count(*) FROM sync_runs WHERE outcome = 'running'\"))")
     return subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parents[1])
 

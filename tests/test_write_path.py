@@ -6,7 +6,7 @@ same code the sync uses.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from o365lic.licenses import LicenseRecord, license_record
@@ -35,7 +35,7 @@ def sku(sku_id: str, part: str, enabled: int, consumed: int, status: str = "Enab
 
 def subscription(sku_id: str, part: str, trial: bool) -> SubscriptionRecord:
     return SubscriptionRecord(f"sub-{sku_id}-{trial}", None, sku_id, part, "Enabled", 25, trial,
-                              datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+                              datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
 def users(*ids: str, skus: tuple[str, ...] = (E3,)) -> tuple[dict[str, list[Any]], tuple[list[str], list[str]]]:

@@ -6,8 +6,9 @@ import argparse
 import errno
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO, cast
+from typing import TextIO, cast
 
 from o365lic import cli_reports, demo, reports
 from o365lic.cli import downloads
@@ -98,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     tenant_commands = tenants.add_subparsers(dest="tenants_command", metavar="ACTION", required=True)
     add = tenant_commands.add_parser(
         "add", help="connect a tenant and match it to an organization (created if it does not exist)")
-    add.add_argument("tenant", metavar="TENANT", help="tenant id (GUID) or a verified domain such as contoso.onmicrosoft.com")
+    add.add_argument("tenant", metavar="TENANT",
+                     help="tenant id (GUID) or a verified domain such as contoso.onmicrosoft.com")
     add.add_argument("--organization", required=True, metavar="NAME", help="the organization to match the tenant to")
     imp = tenant_commands.add_parser(
         "import", help="connect many tenants from a CSV with the header tenant_id,organization")
@@ -228,7 +230,8 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         rows = list_integrations(store)
         warnings = last_warnings(store)
         if not rows:
-            print("no tenants connected; add one with: python -m o365lic tenants add TENANT --organization NAME", file=out)
+            print("no tenants connected; add one with: "
+                  "python -m o365lic tenants add TENANT --organization NAME", file=out)
             return EXIT_OK
         print(f"{'ORGANIZATION':30} {'TENANT ID':36} {'MATCH':9} {'STATUS':12} {'LAST SYNC (UTC)':19} "
               "SYNC LICENSES  INTERVAL", file=out)
@@ -252,8 +255,8 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
             state = added.get(tenant_id, "known")
             hint = f"  suggested: {terminal_name(suggested[tenant_id].organization)} ({suggested[tenant_id].reason})" \
                 if tenant_id in suggested else ""
-            print(f"{terminal_name(tenant_id)}  {state:9} {terminal_name(tenant['domain']):40} {terminal_name(tenant['name'])}{hint}",
-                  file=out)
+            print(f"{terminal_name(tenant_id)}  {state:9} {terminal_name(tenant['domain']):40} "
+                  f"{terminal_name(tenant['name'])}{hint}", file=out)
         print(f"{len(found)} customer tenants, {len(added)} new", file=out)
         return EXIT_OK
     if args.tenants_command == "match":

@@ -50,7 +50,7 @@ def cli_actor() -> str:
     """Who the audit log names for a command: ``cli:<OS user name>``, or ``cli``."""
     try:
         name = clean_name(getpass.getuser())
-    except Exception:  # no user name in the environment or the password database
+    except Exception:  # noqa: BLE001 - no user name in the environment or the password database
         name = ""
     return f"cli:{name}" if name else "cli"
 

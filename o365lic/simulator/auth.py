@@ -187,7 +187,8 @@ class CertificateRegistry:
         except InvalidSignature:
             raise ClientAssertionError(700027, "Client assertion failed signature validation.") from None
         if payload.get("iss") != client_id or payload.get("sub") != client_id:
-            raise ClientAssertionError(700021, "Client assertion application identifier doesn't match 'client_id' parameter.")
+            raise ClientAssertionError(
+                700021, "Client assertion application identifier doesn't match 'client_id' parameter.")
         if not isinstance(payload.get("aud"), str) or not audience_ok(payload["aud"]):
             raise ClientAssertionError(700016, "Client assertion audience claim does not match the token endpoint.")
         now = time.time()

@@ -40,7 +40,9 @@ def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
     )
 
 
-def create_tls_files(directory: str | os.PathLike[str], hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
+def create_tls_files(
+    directory: str | os.PathLike[str], hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+) -> TlsFiles:
     """Create a CA and a server certificate for ``hosts`` (IPs and DNS names) in ``directory``."""
     now = datetime.now(UTC)
     not_before, not_after = now - timedelta(days=1), now + timedelta(days=7)

@@ -75,7 +75,9 @@ def entra_timestamp(moment: datetime | None = None) -> str:
 # --------------------------------------------------------------------------- Entra
 
 
-def openid_configuration(authority_host: str, graph_host: str, tenant: SimulatedTenant | None, tenant_segment: str) -> JsonObject:
+def openid_configuration(
+    authority_host: str, graph_host: str, tenant: SimulatedTenant | None, tenant_segment: str
+) -> JsonObject:
     """The v2.0 OpenID Connect discovery document of a tenant (or of ``common``/``organizations``)."""
     path_tenant = tenant.tenant_id if tenant is not None else tenant_segment
     issuer_tenant = tenant.tenant_id if tenant is not None else "{tenantid}"

@@ -14,7 +14,7 @@ import pandas as pd
 from o365lic.store.database import Store
 from o365lic.text import clean_name
 
-__all__ = ["AuditAction", "record_audit", "audit_log"]
+__all__ = ["AuditAction", "audit_log", "record_audit"]
 
 AuditAction = Literal[
     "connect",

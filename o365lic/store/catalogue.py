@@ -49,7 +49,8 @@ def save_product_names(store: Store, names: Mapping[str, str]) -> None:
         con.execute("DELETE FROM product_names")
         con.register("names_frame", frame)
         try:
-            con.execute("INSERT INTO product_names (sku_id, name, loaded_at) SELECT sku_id, name, now() FROM names_frame")
+            con.execute("INSERT INTO product_names (sku_id, name, loaded_at) "
+                        "SELECT sku_id, name, now() FROM names_frame")
         finally:
             con.unregister("names_frame")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
@@ -48,7 +48,7 @@ def disconnect_tenant(
     if mode not in DISCONNECT_LABELS:
         raise IntegrationError(f"unknown disconnect mode {mode!r}: use keep-data or delete-data")
     tenant = tenant_id.strip().lower()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with store.transaction() as con:
         integration_id = connected_integration_id(con, tenant)
 

@@ -121,7 +121,8 @@ def find_tenant(store: Store, text: str) -> str | None:
     rows = store.rows(
         "SELECT tenant_id FROM integrations WHERE disconnected_at IS NULL AND (tenant_id = ? "
         "OR lower(default_domain) = ? OR list_contains(string_split(lower(array_to_string("
-        "coalesce(verified_domains, []::VARCHAR[]), ',')), ','), ?)) ORDER BY tenant_id = ? DESC, lower(default_domain) = ? DESC, id LIMIT 1",
+        "coalesce(verified_domains, []::VARCHAR[]), ',')), ','), ?)) "
+        "ORDER BY tenant_id = ? DESC, lower(default_domain) = ? DESC, id LIMIT 1",
         [key, key, key, key, key],
     )
     return str(rows[0][0]) if rows else None

@@ -308,7 +308,7 @@ def land_group(
         return _land(store, batches)
     except StoreBusyError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a group fails whole; its tenants are retried one by one
         if len(batches) == 1:
             return {batches[0].run_id: describe(exc, batches[0])}
     failed: dict[int, str] = {}

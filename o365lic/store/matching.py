@@ -6,7 +6,7 @@ decision: not synced) or ``ignored`` (not synced). Every action takes many tenan
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 

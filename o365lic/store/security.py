@@ -7,8 +7,9 @@ app has one local Administrator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
@@ -17,10 +18,10 @@ from o365lic.text import clean_name
 
 __all__ = [
     "ALL_USERS_LABEL",
-    "SecurityError",
     "LOCAL_ADMINISTRATOR",
-    "Permission",
     "ROLES",
+    "Permission",
+    "SecurityError",
     "Viewer",
     "add_app_user",
     "add_group",

@@ -226,7 +226,7 @@ def fetch_tenant(
             except ValueError as exc:
                 raise GraphError(str(exc), tenant_id=tenant_id, call="GET /subscribedSkus",
                                  code="MalformedResponse") from None
-    except Exception as exc:  # one tenant's failure must not stop the others
+    except Exception as exc:  # noqa: BLE001 - one tenant's failure must not stop the others
         wait(futures)
         secrets = [connector.settings.client_secret]
         return FailedRun(
