@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -142,6 +143,23 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def listed_blocks(out: str) -> dict[str, str]:
+    """``tenants list`` output per tenant id (GUID): its line and the indented lines under it."""
+    groups: list[list[str]] = []
+    for line in out.splitlines():
+        if line[:1].isspace() and groups:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    guid = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+    blocks: dict[str, str] = {}
+    for group in groups:
+        found = guid.search(group[0])
+        if found:
+            blocks[found.group(0)] = "\n".join(group)
+    return blocks
+
+
 def test_fifty_tenants_with_faults_keep_their_data_explain_and_leak_nothing(
     hsim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
@@ -225,11 +243,12 @@ def test_fifty_tenants_with_faults_keep_their_data_explain_and_leak_nothing(
     code, out, err = run_cli("tenants", "list")
     outputs += [out, err]
     assert code == 0, err
-    for tenant_id in failed:
-        line = next(line for line in out.splitlines() if tenant_id in line)
-        assert "Error" in line, line
-        first_words = (integrations[tenant_id].last_error or "")[:30]
-        assert first_words and first_words in out.replace("\n", " "), (tenant_id, first_words)
+    blocks = listed_blocks(out)
+    for tenant_id in ids:
+        block, case = blocks[tenant_id], cases.get(tenant_id)
+        assert ("Error" in block.splitlines()[0]) == (tenant_id in failed), block
+        for words in case.says if case else ():  # the error (or warning) with its cause, in full
+            assert words in block, (case.name, block)
 
     code, out, err = run_cli("export")
     outputs += [out, err]
