@@ -26,7 +26,7 @@ from o365lic.simulator.generator import default_clock
 from o365lic.store import Store, add_integration, list_integrations
 from o365lic.sync import sync_tenants
 from o365lic.text import secret_forms
-from tests.conftest import settings_for
+from tests.conftest import fast_connector, settings_for
 from tests.test_sync import expected_licenses, stored_licenses
 
 #: A client secret the way Entra issues them: with ``+``, ``/`` and ``=`` that URL-encoding changes.
@@ -186,15 +186,17 @@ def test_fifty_tenants_with_faults_keep_their_data_explain_and_leak_nothing(
 
     # Microsoft's numbers change everywhere, then the faults are switched on across the tenants
     for tenant in hsim.tenants.values():
-        tenant.skus[0] = dataclasses.replace(tenant.skus[0], enabled=tenant.skus[0].enabled + 7)
+        index = next(i for i, sku in enumerate(tenant.skus)
+                     if sku.capability_status == "Enabled" and sku.applies_to == "User")
+        tenant.skus[index] = dataclasses.replace(tenant.skus[index], enabled=tenant.skus[index].enabled + 7)
+    assert all(before[t] != expected_licenses(hsim, t) for t in ids)  # a landed re-sync would show
     cases: dict[str, Case] = {}
     for index, case in enumerate(CASES):
         tenant_id = ids[index * 2]  # every other tenant: the ones between sync cleanly
         case.arm(hsim, tenant_id)
         cases[tenant_id] = case
 
-    from o365lic.graph import GraphConnector
-    connector = GraphConnector(settings, backoff_base=0.01, timeout=(2.0, 1.5))
+    connector = fast_connector(settings)  # short back-off; a 2 s connect, 1.5 s read timeout
     try:
         second = {r.tenant_id: r for r in sync_tenants(store, settings, connector=connector)}
     finally:
