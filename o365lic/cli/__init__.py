@@ -242,9 +242,9 @@ def _cmd_tenants(args: argparse.Namespace, settings: Settings, out: TextIO, err:
                   f"{utc_text(i.last_sync_at):19} {'yes' if i.sync_licenses else 'no':14} "
                   f"{i.sync_interval_minutes} min", file=out)
             if i.last_error and i.status == "Error":
-                print(f"    last error: {terminal_name(one_line(i.last_error))}", file=out)
+                print(f"    last error: {clean_name(one_line(i.last_error), 4000)}", file=out)  # whole: support ids
             if warnings.get(i.tenant_id) and i.status != "Error":
-                print(f"    warning: {terminal_name(one_line(warnings[i.tenant_id]))}", file=out)
+                print(f"    warning: {clean_name(one_line(warnings[i.tenant_id]), 4000)}", file=out)
         return EXIT_OK
     if args.tenants_command == "discover":
         found = discover_tenants(runtime)

@@ -118,8 +118,12 @@ class GraphClient:
                         support=SupportIds(request_id=response.headers.get("request-id"),
                                            client_request_id=client_request_id))
             if attempt >= policy.max_attempts:
-                if cut is not None:
-                    raise type(problem)(f"{problem.message}; {cut.note()}", tenant_id=self.tenant_id, call=call,
+                if attempt > 1 or cut is not None:  # say it was retried, like sign-in does
+                    status_text = f"HTTP {problem.status}; " if problem.status and problem.status >= 400 else ""
+                    text = f"{problem.message} ({status_text}gave up after {attempt} attempts)"
+                    if cut is not None:
+                        text = f"{text}; {cut.note()}"
+                    raise type(problem)(text, tenant_id=self.tenant_id, call=call,
                                         status=problem.status, code=problem.code, support=problem.support)
                 raise problem
             wait = wait or policy.wait_for(attempt)
