@@ -135,10 +135,10 @@ def test_roles_groups_and_security_settings_are_in_the_audit_log(restricted, sto
     entries = store.rows("SELECT actor, action, target, detail FROM audit_log WHERE id > ? ORDER BY id", [start])
     name = store.scalar("SELECT name FROM flexible_assets WHERE id = ?", [asset_id])
     assert entries == [
-        ("web:admin@msp.example", "role", "user carol@msp.example", "added as Editor"),
-        ("web:admin@msp.example", "role", "user carol@msp.example", "role Editor → Manager"),
-        ("cli:ann", "group", "group Auditors", "created"),
-        ("cli:ann", "group", "group Auditors", "members: carol@msp.example"),
+        ("web:admin@msp.example", "role", "carol@msp.example", "added as Editor"),
+        ("web:admin@msp.example", "role", "carol@msp.example", "role Editor → Manager"),
+        ("cli:ann", "group", "Auditors", "created"),
+        ("cli:ann", "group", "Auditors", "members: carol@msp.example"),
         ("cli:ann", "security settings", f"license {name} of {org}", "restricted to Auditors"),
         ("cli:ann", "security settings", f"license {name} of {org}", ALL_USERS_LABEL),
     ]

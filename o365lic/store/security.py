@@ -116,12 +116,12 @@ def add_app_user(
             con.execute("UPDATE app_users SET role = ?, display_name = coalesce(?, display_name) WHERE id = ?",
                         [checked, name, row[0]])
             if row[1] != checked:
-                record_audit(con, actor, "role", f"user {address}", f"role {row[1]} → {checked}")
+                record_audit(con, actor, "role", address, f"role {row[1]} → {checked}")
             return int(row[0])
         row = con.execute("INSERT INTO app_users (email, display_name, role) VALUES (?, ?, ?) RETURNING id",
                           [address, name or address, checked]).fetchone()
         assert row is not None
-        record_audit(con, actor, "role", f"user {address}", f"added as {checked}")
+        record_audit(con, actor, "role", address, f"added as {checked}")
         return int(row[0])
 
 
@@ -136,7 +136,7 @@ def add_group(store: Store, name: str, *, actor: str = "o365lic") -> int:
             return int(row[0])
         row = con.execute("INSERT INTO app_groups (name) VALUES (?) RETURNING id", [clean]).fetchone()
         assert row is not None
-        record_audit(con, actor, "group", f"group {clean}", "created")
+        record_audit(con, actor, "group", clean, "created")
         return int(row[0])
 
 
@@ -153,7 +153,7 @@ def set_group_members(store: Store, group_id: int, user_ids: Iterable[int], *, a
         emails = [str(r[0]) for r in con.execute(
             "SELECT email FROM app_users WHERE id IN (SELECT user_id FROM app_group_members WHERE group_id = ?) "
             "ORDER BY email", [group_id]).fetchall()]
-        record_audit(con, actor, "group", f"group {group[0]}",
+        record_audit(con, actor, "group", group[0],
                      "members: " + (", ".join(emails) if emails else "none"))
 
 
