@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from page_helpers import app_db, as_viewer, metric_values, open_page, parse_count, plain, synced  # noqa: F401
 
-from o365lic import export, reports, ui
+from o365lic import export, reports
 from o365lic.store import (
-from o365lic.ui.display import md
     ALL_USERS_LABEL,
     LockedError,
     Viewer,
@@ -23,6 +22,7 @@ from o365lic.ui.display import md
     update_asset,
     viewer_for,
 )
+from o365lic.ui.display import md
 
 PAGE = "pages/organization.py"
 
