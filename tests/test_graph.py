@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from o365lic.graph import (
     GraphConnector,
@@ -339,3 +340,15 @@ def test_500_and_a_502_html_page_from_graph_are_retried(sim: Simulator, settings
     with fast_connector(settings).client(tenant) as client:
         assert client.get("/organization")["value"][0]["id"] == tenant
     assert client.stats.retries == 2
+
+
+def test_a_slow_tls_handshake_is_a_network_problem_not_an_untrusted_certificate() -> None:
+    """A loaded server may time out the handshake: that is retried, never called "not trusted"."""
+    from o365lic.graph.tls import certificate_refused
+
+    timed_out = requests.exceptions.SSLError("_ssl.c:989: The handshake operation timed out")
+    reset = requests.exceptions.SSLError("EOF occurred in violation of protocol (_ssl.c:2427)")
+    untrusted = requests.exceptions.SSLError(
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in chain")
+    assert not certificate_refused(timed_out) and not certificate_refused(reset)
+    assert certificate_refused(untrusted)

@@ -21,7 +21,7 @@ from .errors import (
 )
 from .response import error_body
 from .retry import RETRY_STATUSES, Wait
-from .tls import untrusted_message
+from .tls import certificate_refused, untrusted_message
 
 if TYPE_CHECKING:
     from .signin import GraphConnector
@@ -80,9 +80,12 @@ class GraphClient:
                     "Authorization": f"Bearer {self._token}", "Accept": "application/json",
                     "client-request-id": client_request_id, "return-client-request-id": "true",
                 })
-            except requests.exceptions.SSLError:
-                raise TlsError(untrusted_message(self._origin), tenant_id=self.tenant_id, call=call,
-                               code="TLSError", support=ids) from None
+            except requests.exceptions.SSLError as exc:
+                if certificate_refused(exc):
+                    raise TlsError(untrusted_message(self._origin), tenant_id=self.tenant_id, call=call,
+                                   code="TLSError", support=ids) from None
+                problem = NetworkError("the secure connection broke or timed out during its handshake",
+                                       tenant_id=self.tenant_id, call=call, code="NetworkError", support=ids)
             except requests.Timeout:
                 problem = NetworkError("Graph did not answer in time", tenant_id=self.tenant_id, call=call,
                                        code="Timeout", support=ids)

@@ -35,7 +35,7 @@ from .errors import (
 )
 from .response import describe_answer, error_body
 from .retry import RETRY_STATUSES, RetryPolicy, Wait
-from .tls import build_session, untrusted_message
+from .tls import build_session, certificate_refused, untrusted_message
 
 __all__ = ["GraphConnector"]
 
@@ -220,12 +220,11 @@ class GraphConnector:
             failure: BaseException | None = None
             try:
                 result = self._app(tenant_id).acquire_token_for_client(scopes=[self.scope])
-            except requests.exceptions.SSLError:
-                self._drop_app(tenant_id)
-                raise SignInTlsError(untrusted_message(self.settings.authority_host), tenant_id=tenant_id,
-                                     call=call, code="TLSError") from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._drop_app(tenant_id)
+                if isinstance(exc, requests.exceptions.SSLError) and certificate_refused(exc):
+                    raise SignInTlsError(untrusted_message(self.settings.authority_host), tenant_id=tenant_id,
+                                         call=call, code="TLSError") from None
                 if attempt < self.retry.max_attempts:
                     last_wait = self.retry.wait_for(attempt)
                     self.retry.pause(last_wait, f"tenant {tenant_id}: {call}")

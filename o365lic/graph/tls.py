@@ -33,6 +33,15 @@ def untrusted_message(origin: str) -> str:
     return f"the certificate of {origin} is not trusted (set O365LIC_CA_BUNDLE for a private CA)"
 
 
+_CERTIFICATE_WORDS = ("certificate", "hostname", "CERTIFICATE_VERIFY_FAILED", "WRONG_VERSION_NUMBER")
+
+
+def certificate_refused(exc: BaseException) -> bool:
+    """True when a TLS failure is about trust (a certificate, a host name), not a broken or slow
+    handshake: only the former is worth the "not trusted" message; the latter is retried."""
+    return any(word in str(exc) for word in _CERTIFICATE_WORDS)
+
+
 class _TimeoutSession(requests.Session):
     """A session that gives every request a timeout unless the caller set one."""
 
