@@ -187,3 +187,27 @@ def test_report_downloads_and_xlsx_reopens(app_db: Path, monkeypatch) -> None:
     built = at.session_state[f"organization_report::{name}"]
     assert built["pdf"].startswith(b"%PDF")
     assert built["html"].lstrip().upper().startswith(b"<!DOCTYPE")
+
+
+def test_paused_and_disconnected_data_is_marked_and_can_be_left_out(app_db: Path) -> None:
+    from o365lic.store import disconnect_tenant
+    from o365lic.store.integrations import update_integration
+
+    store = synced(app_db)
+    licenses = reports.licenses(store)
+    tenants = list(dict.fromkeys(licenses["tenant_id"]))
+    paused, gone = tenants[0], tenants[1]
+    update_integration(store, paused, paused=True)
+    disconnect_tenant(store, gone, "keep-data")
+    at = open_page()
+    table = _licenses(at)
+    states = dict(zip(table["tenant_id"], table["data_state"]))
+    assert states[paused] == "Paused" and states[gone] == "Disconnected"
+    assert {states[t] for t in tenants[2:]} == {""}
+    assert len(table) == len(licenses)  # kept data stays, marked
+    at.toggle(key="global_fresh_only").set_value(True).run()
+    assert not at.exception
+    fresh = licenses[~licenses["tenant_id"].isin([paused, gone])]
+    assert len(_licenses(at)) == len(fresh)
+    assert parse_count(metric_values(at)["Active"]) == int(fresh["active"].sum())
+    _cards_add_up(at)
