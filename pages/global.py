@@ -111,18 +111,29 @@ def render() -> None:
              help="Licenses assigned to disabled accounts")
     o.metric("Overlapping licenses", ui.format_count(len(overlaps)), border=True,
              help="Users holding two licenses whose plans overlap")
-    reclaim_tab, overlap_tab, sku_tab = st.tabs(["Reclaimable", "Overlapping", "Per SKU across customers"])
-    with reclaim_tab:
-        insights.reclaimable_section(reclaimable, key="global_reclaimable")
-    with overlap_tab:
-        insights.overlaps_section(overlaps, key="global_overlaps")
-    with sku_tab:
-        insights.sku_totals_section(table, key="global_sku_totals")
+    _more(table, scope, include_free, viewer)
 
-    attention.renewals_section(scope, include_free, viewer, key="global_renewals")
-    st.subheader("Trends")
-    insights.trend_section("global", scope, include_free, viewer, title="Active and Consumed, all organizations")
-    insights.change_since_section(scope, include_free, viewer, key="global_change")
+
+#: The sections below the table, one built at a time (the first load stays quick).
+SECTIONS = ("Renewals", "Trends and change", "Reclaimable", "Overlapping", "Per SKU across customers")
+
+
+def _more(table: pd.DataFrame, scope: tuple[str, ...], include_free: bool, viewer: ui.Viewer) -> None:
+    """Renewals, trends and change since, reclaimable and overlapping licenses, per-SKU totals."""
+    shown = st.segmented_control("Show", SECTIONS, default=SECTIONS[0], key="global_section") or SECTIONS[0]
+    if shown == "Renewals":
+        attention.renewals_section(scope, include_free, viewer, key="global_renewals")
+    elif shown == "Trends and change":
+        st.subheader("Trends")
+        insights.trend_section("global", scope, include_free, viewer,
+                               title="Active and Consumed, all organizations")
+        insights.change_since_section(scope, include_free, viewer, key="global_change")
+    elif shown == "Reclaimable":
+        insights.reclaimable_section(reads.reclaimable(scope, include_free, viewer), key="global_reclaimable")
+    elif shown == "Overlapping":
+        insights.overlaps_section(reads.overlaps(scope, viewer), key="global_overlaps")
+    else:
+        insights.sku_totals_section(table, key="global_sku_totals")
 
 
 ui.run_page(render)

@@ -125,6 +125,8 @@ def test_change_since_says_the_sentence_after_two_syncs_with_a_change(app_db: Pa
             next(iter(sim.tenants.values())).skus[0].enabled = 22
         sync_into(store, sim, app_db, connect=False)
     at = open_page()
+    assert not at.get("date_input"), "the sections below the table are built one at a time"
+    at.segmented_control(key="global_section").set_value("Trends and change").run()
     since = (datetime.now(UTC) - timedelta(days=1)).date()
     at.date_input(key="global_change_date").set_value(since).run()
     assert not at.exception
@@ -143,6 +145,9 @@ def test_reclaimable_count_and_row_opens_the_organization(app_db: Path) -> None:
     assert len(expected) > 0
     assert parse_count(metric_values(at)["Reclaimable licenses"]) == len(expected)
     assert parse_count(metric_values(at)["Overlapping licenses"]) == len(insights.overlapping_licenses(store))
+    at.segmented_control(key="global_section").set_value("Reclaimable").run()
+    listed = _frame_with(at, "Account Disabled")
+    assert sorted(listed["User Principal Name"]) == sorted(expected["user_principal_name"])
     table = _licenses(at)
     name = str(table["organization"].iloc[len(table) - 1])
     at.session_state["global_licenses"] = {"selection": {"rows": [len(table) - 1], "columns": [], "cells": []}}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from page_helpers import app_db, as_viewer, metric_values, open_page, parse_count, plain, synced  # noqa: F401
 
-from o365lic import export, reports, ui
+from o365lic import export, reports
 from o365lic.store import (
     ALL_USERS_LABEL,
     LockedError,
@@ -186,7 +186,7 @@ def test_synced_fields_are_read_only_and_notes_save(app_db: Path) -> None:
     # the synced fields are shown as text: there is no widget to change them
     fields = [m.value for m in expander.markdown if m.value.startswith("| Field | Value | Field | Value |")]
     assert len(fields) == 1
-    assert f"| SKU | {first.sku_part_number} |" in fields[0]
+    assert f"| SKU | {first.sku_part_number} |" in plain(fields[0])  # escaped: shown as text
     assert f"| Active | {int(first.active):,} |" in fields[0]
     assert not expander.text_input and not expander.number_input and not expander.get("data_editor")
     assert [t.label for t in expander.text_area] == ["Notes"]
