@@ -110,9 +110,8 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
             st.caption("Nobody holds this license.")
         else:
             st.dataframe(contacts, hide_index=True, width="stretch", column_config=_USER_CONFIG)
-            ui.download_table("Download users", contacts, USER_COLUMNS,
-                              ui.file_name("licensed-users", f"{row.organization} {label}"),
-                              key=f"download_users_{asset_id}")
+            _download_users(contacts, USER_COLUMNS, f"Licensed users {label}", str(row.organization),
+                            key=f"download_users_{asset_id}")
 
         may_edit = ui.allowed(viewer, "edit_assets")
         notes_col, security_col = st.columns(2)
@@ -139,6 +138,14 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
             st.caption(ui.not_allowed(viewer, "edit_assets"))
 
 
+def _download_users(frame: pd.DataFrame, columns: dict[str, str], title: str, organization: str, *,
+                    key: str) -> None:
+    """"Download users" (CSV, formula-guarded) and "Download users Excel" of a users table."""
+    sheet = pd.DataFrame({header: frame[column] for header, column in columns.items()})
+    csv_and_xlsx(sheet, title, organization, key=key, label="Download users", csv_label="Download users",
+                 csv=export.table_csv(frame, columns).encode("utf-8"))
+
+
 def _users(organization: str, viewer: Viewer) -> None:
     """Every contact of the organization with the licenses tagged on them, and its download."""
     users = ui.organization_contacts(organization, viewer)
@@ -149,8 +156,8 @@ def _users(organization: str, viewer: Viewer) -> None:
     licensed = int((users["licenses"] != "").sum())
     st.caption(f"{ui.plural(len(users), 'user')}, {licensed:,} with a license shown here")
     st.dataframe(users, hide_index=True, width="stretch", column_config=_USER_CONFIG, key="organization_users")
-    ui.download_table("Download users", users, {**USER_COLUMNS, "Licenses": "licenses"},
-                      ui.file_name("users", organization), key="download_organization_users")
+    _download_users(users, {**USER_COLUMNS, "Licenses": "licenses"}, "Users", organization,
+                    key="download_organization_users")
 
 
 def render() -> None:

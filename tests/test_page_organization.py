@@ -56,7 +56,8 @@ def test_selected_organization_lists_its_licenses(app_db: Path) -> None:
         assert at.get("vega_lite_chart"), "the per-license chart is drawn"
         # the licenses, the users of each license that has some, and the organization's users
         downloads = [b.proto.label for b in at.get("download_button")]
-        assert downloads[0] == "Download CSV" and downloads[-1] == "Download users"
+        assert downloads[0] == "Download CSV" and downloads[1] == "Download Excel"
+        assert downloads[-2:] == ["Download users", "Download users Excel"]
         # one expander of tagged contacts per license, with as many users as the store tags
         assert len(at.expander) == len(expected)
         for row, expander in zip(expected.itertuples(), at.expander):
