@@ -42,19 +42,23 @@ def kind_label(is_free: Any, free_reason: Any) -> str:
     return f"Free ({free_reason})" if isinstance(free_reason, str) and free_reason else "Free"
 
 
+def _utc(moment: Any) -> pd.Timestamp:
+    """A moment as a UTC timestamp (a naive one is taken as UTC, as the store writes it)."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_convert(UTC) if stamp.tzinfo else stamp.tz_localize(UTC)
+
+
 def data_states(licenses: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int,
                 now: datetime | None = None) -> list[str]:
     """Per license row: "Disconnected" (its tenant no longer connected, data kept), "Paused",
     "Stale" (no successful sync within ``stale_hours``) or "" (fresh)."""
-    moment = now or datetime.now(UTC)
-    limit = moment - timedelta(hours=stale_hours)
+    limit = _utc(now or datetime.now(UTC)) - timedelta(hours=stale_hours)
     tenants: dict[str, str] = {}
     for row in integrations.itertuples(index=False):
         success = row.last_success
         if bool(row.paused):
             tenants[str(row.tenant_id)] = "Paused"
-        elif success is None or pd.isna(success) or pd.Timestamp(success).tz_localize(None) < \
-                pd.Timestamp(limit).tz_localize(None):
+        elif success is None or pd.isna(success) or _utc(success) < limit:
             tenants[str(row.tenant_id)] = "Stale"
         else:
             tenants[str(row.tenant_id)] = ""
