@@ -9,6 +9,7 @@ horizontal and the chart grows with its rows, so 500 organizations stay readable
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import altair as alt
 import pandas as pd
@@ -19,6 +20,8 @@ __all__ = [
     "ROW_HEIGHT",
     "SEGMENTS",
     "SEGMENT_COLORS",
+    "SORT_BY",
+    "SortBy",
     "license_chart",
     "license_labels",
     "organization_chart",
@@ -38,6 +41,10 @@ PAGE_SIZE = 50
 #: Pixels per bar (the vega-lite step of the y axis); the chart grows with its rows.
 ROW_HEIGHT = 24
 _COUNT_COLUMNS = ("active", "consumed", "unused", "over_assigned")
+SortBy = Literal["unused", "over_assigned", "active"]
+#: The sorts the Global chart offers, by their label (each bar is labelled with that number).
+SORT_BY: dict[str, SortBy] = {"Unused": "unused", "Over-assigned": "over_assigned", "Active": "active"}
+_SORT_TITLES = {"unused": "Unused", "over_assigned": "Over-assigned", "active": "Active"}
 
 
 def _counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -49,13 +56,14 @@ def _counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def top_organizations(summary: pd.DataFrame, top: int | None = DEFAULT_TOP) -> pd.DataFrame:
-    """Organizations by Active (largest first, then by name); the first ``top`` or all (None)."""
+def top_organizations(summary: pd.DataFrame, top: int | None = DEFAULT_TOP, *,
+                      by: SortBy = "active") -> pd.DataFrame:
+    """Organizations by ``by`` (largest first, then by name); the first ``top`` or all (None)."""
     frame = _counts(summary)
     if frame.empty:
         return frame.reset_index(drop=True)
     frame = frame.assign(_name=frame["organization"].astype(str).str.lower())
-    frame = frame.sort_values(["active", "_name"], ascending=[False, True], kind="stable")
+    frame = frame.sort_values([by, "_name"], ascending=[False, True], kind="stable")
     frame = frame.drop(columns="_name").reset_index(drop=True)
     if top is not None:
         frame = frame.head(max(int(top), 0))
@@ -91,7 +99,7 @@ def stacked_frame(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def _stacked_bars(long: pd.DataFrame, label: str, order: Sequence[str], title: str,
-                  label_title: str) -> alt.LayerChart:
+                  label_title: str, by: SortBy = "active") -> alt.LayerChart:
     y = alt.Y(f"{label}:N", sort=list(order), title=None,
               axis=alt.Axis(labelLimit=280, labelOverlap=False))
     tooltip = [
@@ -112,10 +120,10 @@ def _stacked_bars(long: pd.DataFrame, label: str, order: Sequence[str], title: s
         order=alt.Order("segment_order:Q"),
         tooltip=tooltip,
     )
-    # The Active count at the end of each bar (one label per row: the first segment's).
+    # The number the bars are sorted by at the end of each bar (one label per row).
     labels = alt.Chart().transform_filter(alt.datum.segment_order == 0).mark_text(
         align="left", baseline="middle", dx=4, fontSize=11,
-    ).encode(y=y, x=alt.X("bar_end:Q"), text=alt.Text("active:Q", format=",d"), tooltip=tooltip)
+    ).encode(y=y, x=alt.X("bar_end:Q"), text=alt.Text(f"{by}:Q", format=",d"), tooltip=tooltip)
     # A step per row (not a fixed height): the chart grows with its rows, and Streamlit's
     # theme keeps it (a fixed height on a layered chart is squeezed by the theme).
     return alt.layer(bars, labels, data=long).properties(
@@ -125,17 +133,19 @@ def _stacked_bars(long: pd.DataFrame, label: str, order: Sequence[str], title: s
 
 def organization_chart(
     summary: pd.DataFrame, top: int | None = DEFAULT_TOP, *, title: str | None = None,
+    by: SortBy = "active",
 ) -> alt.LayerChart:
-    """Per organization (``reports.organization_summary``): the ``top`` by Active, or all."""
-    rows = top_organizations(summary, top)
+    """Per organization (``reports.organization_summary``): the ``top`` by ``by``, or all; each
+    bar labelled with its ``by`` number."""
+    rows = top_organizations(summary, top, by=by)
     order = rows["organization"].astype(str).tolist() if not rows.empty else []
     rows = rows.assign(organization=order) if order else rows
     if title is None:
         total = len(summary)
-        title = (f"Top {len(rows)} of {total} organizations by Active" if len(rows) < total
-                 else "Licenses per organization")
+        title = (f"Top {len(rows)} of {total} organizations by {_SORT_TITLES[by]}" if len(rows) < total
+                 else f"Licenses per organization, by {_SORT_TITLES[by]}")
     return _stacked_bars(stacked_frame(rows, "organization"), "organization", order, title,
-                         "Organization")
+                         "Organization", by)
 
 
 def license_labels(licenses: pd.DataFrame) -> list[str]:
@@ -159,24 +169,27 @@ def license_labels(licenses: pd.DataFrame) -> list[str]:
     return labels
 
 
-def license_chart(licenses: pd.DataFrame, *, title: str = "Licenses") -> alt.LayerChart:
-    """Per license (``reports.licenses`` rows of one organization), largest Active first."""
+def license_chart(licenses: pd.DataFrame, *, title: str = "Licenses", by: SortBy = "active") -> alt.LayerChart:
+    """Per license (``reports.licenses`` rows of one organization), largest ``by`` first, each
+    bar labelled with its ``by`` number."""
     frame = _counts(licenses).reset_index(drop=True)
     frame["license"] = license_labels(frame) if not frame.empty else []
     if not frame.empty:
         frame = frame.assign(_name=frame["license"].str.lower()).sort_values(
-            ["active", "_name"], ascending=[False, True], kind="stable").drop(columns="_name")
+            [by, "_name"], ascending=[False, True], kind="stable").drop(columns="_name")
     order = frame["license"].tolist()
-    return _stacked_bars(stacked_frame(frame, "license"), "license", order, title, "License")
+    return _stacked_bars(stacked_frame(frame, "license"), "license", order, title, "License", by)
 
 
-def organization_page(summary: pd.DataFrame, page: int, size: int | None = None) -> alt.LayerChart:
-    """One page of every organization by Active (``page`` from 1): at most ``size`` bars
+def organization_page(summary: pd.DataFrame, page: int, size: int | None = None, *,
+                      by: SortBy = "active") -> alt.LayerChart:
+    """One page of every organization by ``by`` (``page`` from 1): at most ``size`` bars
     (default :data:`PAGE_SIZE`)."""
     size = size or PAGE_SIZE
-    total = len(summary)
+    ranked = top_organizations(summary, None, by=by)
+    total = len(ranked)
     first = max(page - 1, 0) * size
-    rows = summary.iloc[first:first + size]
-    title = (f"Organizations {first + 1:,}–{first + len(rows):,} of {total:,} by Active" if total > size
-             else "Licenses per organization")
-    return organization_chart(rows, None, title=title)
+    rows = ranked.iloc[first:first + size]
+    title = (f"Organizations {first + 1:,}–{first + len(rows):,} of {total:,} by {_SORT_TITLES[by]}"
+             if total > size else f"Licenses per organization, by {_SORT_TITLES[by]}")
+    return organization_chart(rows, None, title=title, by=by)

@@ -1,26 +1,58 @@
-"""Global: every organization's licenses, filtered alike in metrics, chart, table and CSV."""
+"""Global: every organization's licenses, filtered alike in cards, costs, charts, table and downloads;
+what needs attention, renewals, trends, licenses to reclaim, overlaps and per-SKU totals."""
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
 import streamlit as st
 
-from o365lic import charts, ui
+from o365lic import charts, export, sheets, ui
+from o365lic.ui import attention, cards, insights, money, reads
+from o365lic.ui.downloads import csv_and_xlsx
+
+ORGANIZATION_PAGE = "pages/organization.py"
 
 
-def _chart(summary) -> None:  # type: ignore[no-untyped-def]
-    """The top organizations by Active, or all of them a page at a time (a bounded chart)."""
+def _summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per organization, the paid licenses only (free units never set the chart's scale)."""
+    paid = table[table["kind"] == ""]
+    return paid.groupby("organization", as_index=False)[["active", "consumed", "unused", "over_assigned"]].sum()
+
+
+def _chart(summary: pd.DataFrame) -> None:
+    """The top organizations by the chosen number, or all of them a page at a time."""
+    label = st.segmented_control("Rank organizations by", list(charts.SORT_BY), default="Unused",
+                                 key="global_sort") or "Unused"
+    by = charts.SORT_BY[label]
     if len(summary) <= charts.DEFAULT_TOP:
-        st.altair_chart(charts.organization_chart(summary, None), width="stretch")
+        st.altair_chart(charts.organization_chart(summary, None, by=by), width="stretch")
         return
     show_all = st.toggle(f"Show all organizations ({len(summary):,})", key="global_show_all")
     if not show_all:
-        st.altair_chart(charts.organization_chart(summary, charts.DEFAULT_TOP), width="stretch")
+        st.altair_chart(charts.organization_chart(summary, charts.DEFAULT_TOP, by=by), width="stretch")
         return
     pages = math.ceil(len(summary) / charts.PAGE_SIZE)
     page = st.pagination(pages, key="global_chart_page") if pages > 1 else 1
-    st.altair_chart(charts.organization_page(summary, page), width="stretch")
+    st.altair_chart(charts.organization_page(summary, page, by=by), width="stretch")
+
+
+def _table(table: pd.DataFrame, include_free: bool) -> None:
+    """The license table; choosing a row opens that organization's page."""
+    order, config = cards.table_config(with_organization=True, with_free=include_free,
+                                       with_state=bool((table["data_state"] != "").any()))
+    event = st.dataframe(table, column_order=order, column_config=config, hide_index=True, width="stretch",
+                         on_select="rerun", selection_mode="single-row", key="global_licenses")
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if rows and rows[0] < len(table):
+        st.session_state["organization_name"] = str(table["organization"].iloc[rows[0]])
+        st.switch_page(ORGANIZATION_PAGE)
+    st.caption("Choose a row to open its organization's page.")
+    csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy(),
+                                                     "Data": table["data_state"].to_numpy()}),
+                 "Office 365 Licenses", None, key="global_download",
+                 csv=export.licenses_csv(table).encode("utf-8"))
 
 
 def render() -> None:
@@ -35,7 +67,7 @@ def render() -> None:
         st.page_link("pages/sync.py", label="Go to the Sync page", icon=":material/sync:")
         return
 
-    left, middle, right = st.columns([3, 3, 1.4], vertical_alignment="bottom")
+    left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
     organizations = left.multiselect(
         "Organization", ui.organization_names(viewer), key="global_organizations",
         placeholder="All organizations",
@@ -45,38 +77,63 @@ def render() -> None:
     )
     include_free = right.toggle(
         "Include free SKUs", value=False, key="global_include_free",
-        help="Free, viral and trial SKUs (such as Teams Exploratory or Power BI free) are left out by default.",
+        help="Free, viral and trial SKUs (such as Teams Exploratory or Power BI free) are listed, and "
+             "counted apart from the paid totals.",
+    )
+    fresh_only = right.toggle(
+        "Leave out paused, disconnected, stale", value=False, key="global_fresh_only",
+        help="Leave out the licenses of paused tenants, of tenants disconnected with their data kept, "
+             "and of tenants not synced successfully within the alert threshold.",
     )
     chosen = ui.LicenseFilter.of(organizations, search, include_free, viewer)
+    integrations, stale_hours = reads.tenant_states(viewer)
+    table = cards.prepare(reads.license_costs(chosen), integrations, stale_hours)
+    if fresh_only:
+        table = table[table["data_state"] == ""].reset_index(drop=True)
 
-    totals = ui.totals(chosen)
-    a, c, u, p = st.columns(4)
-    a.metric("Active", ui.format_count(totals["active"]), help="Paid units that work", border=True)
-    c.metric("Consumed", ui.format_count(totals["consumed"]), help="Assigned units", border=True)
-    u.metric("Unused", ui.format_count(totals["unused"]), help="Paid but idle units", border=True)
-    p.metric("Utilisation %", ui.format_percent(totals["utilisation"]),
-             help="Consumed / Active", border=True)
-    caption = (f"{ui.plural(totals['licenses'], 'license')} in "
-               f"{ui.plural(totals['organizations'], 'organization')}")
-    if totals["over_assigned"]:
-        caption += f" · {ui.format_count(totals['over_assigned'])} units over-assigned"
-    st.caption(caption)
-
-    if totals["licenses"] == 0:
+    cards.show_cards(table)
+    if table.empty:
         st.info("No licenses match these filters.")
         return
+    money.show_costs(table)
+    scope = tuple(chosen.organizations)
+    attention.alerts_panel(scope, viewer, key="global_alerts")
 
-    _chart(ui.organization_summary(chosen))
+    _chart(_summary(table))
+    money.unused_cost_chart(table, key="global_unused_cost")
+    _table(table, include_free)
 
-    table = ui.licenses(chosen)
-    order, config = ui.licenses_column_config(with_organization=True)
-    if not include_free:
-        order = [column for column in order if column != "is_free"]
-    st.dataframe(ui.licenses_table(table), column_order=order, column_config=config, hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV", data=ui.csv_bytes(chosen), file_name=ui.CSV_FILE_NAME,
-        mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:",
-    )
+    reclaimable = reads.reclaimable(scope, include_free, viewer)
+    overlaps = reads.overlaps(scope, viewer)
+    st.subheader("Find money")
+    r, o = st.columns(2)
+    r.metric("Reclaimable licenses", ui.format_count(len(reclaimable)), border=True,
+             help="Licenses assigned to disabled accounts")
+    o.metric("Overlapping licenses", ui.format_count(len(overlaps)), border=True,
+             help="Users holding two licenses whose plans overlap")
+    _more(table, scope, include_free, viewer)
+
+
+#: The sections below the table, one built at a time (the first load stays quick).
+SECTIONS = ("Renewals", "Trends and change", "Reclaimable", "Overlapping", "Per SKU across customers")
+
+
+def _more(table: pd.DataFrame, scope: tuple[str, ...], include_free: bool, viewer: ui.Viewer) -> None:
+    """Renewals, trends and change since, reclaimable and overlapping licenses, per-SKU totals."""
+    shown = st.segmented_control("Show", SECTIONS, default=SECTIONS[0], key="global_section") or SECTIONS[0]
+    if shown == "Renewals":
+        attention.renewals_section(scope, include_free, viewer, key="global_renewals")
+    elif shown == "Trends and change":
+        st.subheader("Trends")
+        insights.trend_section("global", scope, include_free, viewer,
+                               title="Active and Consumed, all organizations")
+        insights.change_since_section(scope, include_free, viewer, key="global_change")
+    elif shown == "Reclaimable":
+        insights.reclaimable_section(reads.reclaimable(scope, include_free, viewer), key="global_reclaimable")
+    elif shown == "Overlapping":
+        insights.overlaps_section(reads.overlaps(scope, viewer), key="global_overlaps")
+    else:
+        insights.sku_totals_section(table, key="global_sku_totals")
 
 
 ui.run_page(render)

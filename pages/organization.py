@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from o365lic import charts, ui
+from o365lic import charts, export, sheets, ui
 from o365lic.export import iso_utc
 from o365lic.store import ALL_USERS_LABEL, Viewer
-from o365lic.ui import changes
+from o365lic.ui import cards, changes, money, reads, sections
+from o365lic.ui.downloads import csv_and_xlsx
 
 RESTRICTED_LABEL = "Restricted to chosen groups"
 SECURITY_OPTIONS = [ALL_USERS_LABEL, RESTRICTED_LABEL]
@@ -109,9 +110,8 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
             st.caption("Nobody holds this license.")
         else:
             st.dataframe(contacts, hide_index=True, width="stretch", column_config=_USER_CONFIG)
-            ui.download_table("Download users", contacts, USER_COLUMNS,
-                              ui.file_name("licensed-users", f"{row.organization} {label}"),
-                              key=f"download_users_{asset_id}")
+            _download_users(contacts, USER_COLUMNS, f"Licensed users {label}", str(row.organization),
+                            key=f"download_users_{asset_id}")
 
         may_edit = ui.allowed(viewer, "edit_assets")
         notes_col, security_col = st.columns(2)
@@ -138,6 +138,14 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
             st.caption(ui.not_allowed(viewer, "edit_assets"))
 
 
+def _download_users(frame: pd.DataFrame, columns: dict[str, str], title: str, organization: str, *,
+                    key: str) -> None:
+    """"Download users" (CSV, formula-guarded) and "Download users Excel" of a users table."""
+    sheet = pd.DataFrame({header: frame[column] for header, column in columns.items()})
+    csv_and_xlsx(sheet, title, organization, key=key, label="Download users", csv_label="Download users",
+                 csv=export.table_csv(frame, columns).encode("utf-8"))
+
+
 def _users(organization: str, viewer: Viewer) -> None:
     """Every contact of the organization with the licenses tagged on them, and its download."""
     users = ui.organization_contacts(organization, viewer)
@@ -148,8 +156,8 @@ def _users(organization: str, viewer: Viewer) -> None:
     licensed = int((users["licenses"] != "").sum())
     st.caption(f"{ui.plural(len(users), 'user')}, {licensed:,} with a license shown here")
     st.dataframe(users, hide_index=True, width="stretch", column_config=_USER_CONFIG, key="organization_users")
-    ui.download_table("Download users", users, {**USER_COLUMNS, "Licenses": "licenses"},
-                      ui.file_name("users", organization), key="download_organization_users")
+    _download_users(users, {**USER_COLUMNS, "Licenses": "licenses"}, "Users", organization,
+                    key="download_organization_users")
 
 
 def render() -> None:
@@ -173,7 +181,8 @@ def render() -> None:
     chosen = ui.LicenseFilter.of([organization], "", include_free, viewer)
 
     st.subheader("Office 365 Licenses")
-    table = ui.licenses(chosen)
+    integrations, stale_hours = reads.tenant_states(viewer)
+    table = cards.prepare(reads.license_costs(chosen), integrations, stale_hours)
     if table.empty:
         free = ui.totals(ui.LicenseFilter.of([organization], "", True, viewer))["licenses"]
         if free:
@@ -185,23 +194,18 @@ def render() -> None:
         _users(organization, viewer)
         return
 
-    totals = ui.totals(chosen)
-    a, c, u, p = st.columns(4)
-    a.metric("Active", ui.format_count(totals["active"]), border=True)
-    c.metric("Consumed", ui.format_count(totals["consumed"]), border=True)
-    u.metric("Unused", ui.format_count(totals["unused"]), border=True)
-    p.metric("Utilisation %", ui.format_percent(totals["utilisation"]), border=True)
+    cards.show_cards(table)
+    money.show_costs(table)
+    order, config = cards.table_config(with_organization=False, with_free=include_free,
+                                       with_state=bool((table["data_state"] != "").any()))
+    st.dataframe(table, column_order=order, column_config=config, hide_index=True, width="stretch")
+    csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy()}),
+                 "Office 365 Licenses", organization, key="organization_download",
+                 csv=export.licenses_csv(table).encode("utf-8"))
 
-    order, config = ui.licenses_column_config(with_organization=False)
-    if not include_free:
-        order = [column for column in order if column != "is_free"]
-    st.dataframe(ui.licenses_table(table), column_order=order, column_config=config, hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV", data=ui.csv_bytes(chosen), file_name=ui.file_name("office365-licenses", organization),
-        mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:",
-    )
-
-    st.altair_chart(charts.license_chart(table, title=f"Licenses of {organization}"), width="stretch")
+    st.altair_chart(charts.license_chart(table[table["kind"] == ""], title=f"Licenses of {organization}, by Unused",
+                                         by="unused"), width="stretch")
+    sections.organization_sections(organization, include_free, viewer)
 
     st.subheader("License assets")
     st.caption("Each license is an “Office 365 Licenses” asset: open one for its users, notes and security.")

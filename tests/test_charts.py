@@ -135,3 +135,14 @@ def test_show_all_pages_keep_the_chart_bounded_at_3000_organizations() -> None:
     title = charts.organization_page(summary, 2).title
     assert title == "Organizations 51–100 of 3,000 by Active"
     assert charts.PAGE_SIZE * charts.ROW_HEIGHT < 32_767  # a browser's canvas limit
+
+
+def test_organization_chart_ranked_by_the_chosen_number_and_labelled_with_it() -> None:
+    summary = _summary([("Big", 145, 160), ("Idle", 40, 10), ("Half", 100, 50)])
+    for by, expected in (("unused", ["Half", "Idle", "Big"]), ("over_assigned", ["Big", "Half", "Idle"]),
+                         ("active", ["Big", "Half", "Idle"])):
+        spec = charts.organization_chart(summary, top=None, by=by).to_dict()
+        assert spec["layer"][0]["encoding"]["y"]["sort"] == expected
+        assert spec["layer"][1]["encoding"]["text"]["field"] == by  # the label is the sorted number
+    top = charts.top_organizations(summary, 1, by="unused")
+    assert top["organization"].tolist() == ["Half"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from page_helpers import app_db, metric_values, open_page, parse_count, synced  # noqa: F401
 
-from o365lic import reports
+from o365lic import charts, reports
+from o365lic.card_totals import card_totals
 from o365lic.store import StoreBusyError
 
 
@@ -19,8 +20,22 @@ def _assert_metrics(at, expected: dict[str, float]) -> None:
 
 
 def _table(at):
-    assert len(at.dataframe) == 1
-    return at.dataframe[0].value
+    tables = [d for d in at.dataframe if d.key == "global_licenses"]
+    assert len(tables) == 1
+    return tables[0].value
+
+
+def _organization_chart_rows(at) -> list[str]:
+    """The organizations of the per-organization chart, in the order drawn."""
+    import json
+
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if "layer" in spec and spec["layer"][0]["encoding"]["y"]["field"] == "organization":
+            found.append(spec["layer"][0]["encoding"]["y"]["sort"])
+    assert len(found) == 1
+    return found[0]
 
 
 def test_empty_database_points_to_sync(app_db: Path) -> None:
@@ -43,7 +58,7 @@ def test_metrics_equal_store_totals(app_db: Path) -> None:
     assert len(table) == expected["licenses"]
     assert set(table["organization"]) == set(reports.organization_names(store))
     assert at.get("vega_lite_chart"), "the chart per organization is drawn"
-    assert [b.label for b in at.get("download_button")] == ["Download CSV"]
+    assert [b.proto.label for b in at.get("download_button")][:2] == ["Download CSV", "Download Excel"]
 
 
 def test_organization_filter_narrows_metrics_and_table(app_db: Path) -> None:
@@ -86,10 +101,10 @@ def test_search_matching_nothing_says_so(app_db: Path) -> None:
     assert not at.exception
     assert parse_count(metric_values(at)["Active"]) == 0
     assert any("match" in info.value for info in at.info)
-    assert not at.dataframe
+    assert not [d for d in at.dataframe if d.key == "global_licenses"]
 
 
-def test_free_sku_toggle_changes_totals(app_db: Path) -> None:
+def test_free_sku_toggle_lists_free_skus_but_counts_them_apart(app_db: Path) -> None:
     store = synced(app_db)
     assert reports.licenses(store, include_free=True)["is_free"].any(), "the demo tenants have free SKUs"
     at = open_page()
@@ -100,9 +115,13 @@ def test_free_sku_toggle_changes_totals(app_db: Path) -> None:
     toggle.set_value(True).run()
     assert not at.exception
     everything = reports.totals(store, include_free=True)
-    assert everything["active"] != paid["active"]
-    _assert_metrics(at, everything)
+    assert everything["active"] > paid["active"] * 10, "a huge free SKU is in the demo data"
+    _assert_metrics(at, paid)  # the cards stay the paid figures: free units never swamp them
     assert len(_table(at)) == everything["licenses"]
+    cards = card_totals(reports.licenses(store, include_free=True))
+    assert f"{cards.free.active:,} units" in " ".join(c.value for c in at.caption)
+    assert set(_table(at)["kind"]) >= {"", "Free (free SKU)"} or any(
+        k.startswith("Free") for k in _table(at)["kind"])
 
 
 def test_store_busy_is_an_error_message(app_db: Path, monkeypatch) -> None:
@@ -118,8 +137,6 @@ def test_store_busy_is_an_error_message(app_db: Path, monkeypatch) -> None:
 
 
 def test_many_organizations_chart_shows_top_20_then_all(app_db: Path) -> None:
-    import json
-
     from o365lic.config import Settings
     from o365lic.simulator import start_simulator
     from o365lic.store import Store, add_integration
@@ -137,26 +154,21 @@ def test_many_organizations_chart_shows_top_20_then_all(app_db: Path) -> None:
     assert len(summary) == 24
 
     def chart_rows(at) -> list[str]:
-        charts = at.get("vega_lite_chart")
-        assert len(charts) == 1
-        return json.loads(charts[0].proto.spec)["layer"][0]["encoding"]["y"]["sort"]
+        return _organization_chart_rows(at)
 
     at = open_page()
     toggle = at.toggle(key="global_show_all")
     assert toggle.label == "Show all organizations (24)" and toggle.value is False
-    assert chart_rows(at) == summary["organization"].head(20).tolist()  # the largest by Active
-    assert len(at.dataframe[0].value) == reports.totals(store)["licenses"]  # the table has all
+    ranked = charts.top_organizations(summary, None, by="unused")["organization"]
+    assert chart_rows(at) == ranked.head(20).tolist()  # the most unused seats first
+    assert len(_table(at)) == reports.totals(store)["licenses"]  # the table has all
     toggle.set_value(True).run()
     assert not at.exception
-    assert chart_rows(at) == summary["organization"].tolist()
+    assert chart_rows(at) == ranked.tolist()
     assert not at.get("pagination")  # 24 fit on one page
 
 
 def test_show_all_organizations_pages_a_bounded_chart(app_db: Path, monkeypatch) -> None:
-    import json
-
-    from o365lic import charts
-
     store = synced(app_db)  # six organizations with licenses; pages of four, a top three
     summary = reports.organization_summary(store)
     monkeypatch.setattr(charts, "PAGE_SIZE", 4)
@@ -165,16 +177,15 @@ def test_show_all_organizations_pages_a_bounded_chart(app_db: Path, monkeypatch)
     assert len(summary) == 6 and pages == 2
 
     def chart_rows(at) -> list[str]:
-        found = at.get("vega_lite_chart")
-        assert len(found) == 1
-        return json.loads(found[0].proto.spec)["layer"][0]["encoding"]["y"]["sort"]
+        return _organization_chart_rows(at)
 
+    ranked = charts.top_organizations(summary, None, by="unused")["organization"]
     at = open_page()
-    assert chart_rows(at) == summary["organization"].head(3).tolist()
+    assert chart_rows(at) == ranked.head(3).tolist()
     at.toggle(key="global_show_all").set_value(True).run()
     pager = at.get("pagination")
     assert len(pager) == 1 and pager[0].num_pages == pages
-    assert chart_rows(at) == summary["organization"].head(4).tolist()
+    assert chart_rows(at) == ranked.head(4).tolist()
     pager[0].set_value(pages).run()
     assert not at.exception
-    assert chart_rows(at) == summary["organization"].iloc[(pages - 1) * 4:].tolist()
+    assert chart_rows(at) == ranked.iloc[(pages - 1) * 4:].tolist()

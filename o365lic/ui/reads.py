@@ -24,23 +24,32 @@ from o365lic.ui.context import context, store_of
 __all__ = [
     "READ_TTL",
     "STATUS_TTL",
+    "alerts",
     "all_organizations",
     "app_users",
     "audit_log",
     "cached",
+    "change_since",
     "clear_caches",
     "csv_bytes",
     "groups",
     "integrations",
     "license_assets",
     "license_contacts",
+    "license_costs",
     "licenses",
     "organization_contacts",
     "organization_names",
     "organization_summary",
+    "overlaps",
+    "reclaimable",
+    "renewals",
+    "report_bytes",
     "sync_log",
     "tenant_matches",
+    "tenant_states",
     "totals",
+    "trend",
     "viewer_from_db",
 ]
 
@@ -220,3 +229,118 @@ def viewer_from_db(email: str, name: str | None) -> Viewer:
     """The viewer of a signed-in e-mail, role and groups as the database says now (never cached:
     a role changed by an Administrator takes effect on the next run of every open page)."""
     return viewer_for(context().store, email, name)
+
+
+# --- Readers of the Global and Organization pages' sections (costs, alerts, renewals, history,
+# insights, tenant states). Each takes plain hashable arguments and the viewer.
+
+
+@cached()
+def _license_costs(db: str, chosen: LicenseFilter) -> pd.DataFrame:
+    from o365lic.cost_reports import license_costs as read
+
+    return read(store_of(db), organizations=list(chosen.organizations) or None, search=chosen.search or None,
+                include_free=chosen.include_free, viewer=chosen.viewer)
+
+
+def license_costs(chosen: LicenseFilter) -> pd.DataFrame:
+    """The licenses of a filter with their prices applied (``cost_reports.license_costs``)."""
+    return _license_costs(context().db, chosen)
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_states(db: str, who: Viewer) -> tuple[pd.DataFrame, int]:
+    from o365lic.alerts import alert_settings
+
+    store = store_of(db)
+    return reports.integrations_table(store, viewer=who), int(alert_settings(store).stale_sync_hours)
+
+
+def tenant_states(who: Viewer) -> tuple[pd.DataFrame, int]:
+    """The connected tenants (``reports.integrations_table``) and the hours after which a tenant's
+    data counts as stale (the alert threshold)."""
+    return _tenant_states(context().db, who)
+
+
+@cached(ttl=STATUS_TTL)
+def _alerts(db: str, organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
+    from o365lic.alerts import alerts as read
+
+    return read(store_of(db), organizations=list(organizations) or None, viewer=who)
+
+
+def alerts(organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
+    """What needs attention now (``alerts.alerts``) in these organizations (all when empty)."""
+    return _alerts(context().db, tuple(organizations), who)
+
+
+@cached()
+def _renewals(db: str, days: int, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    from o365lic.renewals import renewals as read
+
+    return read(store_of(db), days=days, organizations=list(organizations) or None, include_free=include_free,
+                viewer=who)
+
+
+def renewals(days: int, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    """Subscriptions whose next lifecycle date falls within ``days`` (``renewals.renewals``)."""
+    return _renewals(context().db, int(days), tuple(organizations), bool(include_free), who)
+
+
+@cached()
+def _trend(db: str, level: str, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    from o365lic.history import trend as read
+
+    return read(store_of(db), level, organizations=list(organizations) or None,  # type: ignore[arg-type]
+                include_free=include_free, viewer=who)
+
+
+def trend(level: str, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    """Active and Consumed over time (``history.trend``) at ``level``."""
+    return _trend(context().db, level, tuple(organizations), bool(include_free), who)
+
+
+@cached()
+def _change_since(db: str, since: datetime, organizations: tuple[str, ...], include_free: bool,
+                  who: Viewer) -> pd.DataFrame:
+    from o365lic.history import change_since as read
+
+    return read(store_of(db), since, organizations=list(organizations) or None, include_free=include_free,
+                viewer=who)
+
+
+def change_since(since: datetime, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    """Per license, Active and Consumed then and now (``history.change_since``)."""
+    return _change_since(context().db, since, tuple(organizations), bool(include_free), who)
+
+
+@cached()
+def _reclaimable(db: str, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    from o365lic.insights import reclaimable_licenses
+
+    return reclaimable_licenses(store_of(db), organizations=list(organizations) or None,
+                                include_free=include_free, viewer=who)
+
+
+def reclaimable(organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+    """Licenses assigned to disabled accounts (``insights.reclaimable_licenses``)."""
+    return _reclaimable(context().db, tuple(organizations), bool(include_free), who)
+
+
+@cached()
+def _overlaps(db: str, organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
+    from o365lic.insights import overlapping_licenses
+
+    return overlapping_licenses(store_of(db), organizations=list(organizations) or None, viewer=who)
+
+
+def overlaps(organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
+    """Users holding licenses whose plans overlap (``insights.overlapping_licenses``)."""
+    return _overlaps(context().db, tuple(organizations), who)
+
+
+def report_bytes(organization: str, fmt: str, who: Viewer) -> bytes:
+    """One organization's customer report (``report.report_bytes``): never cached, built on demand."""
+    from o365lic.report import report_bytes as build
+
+    return build(context().store, organization, fmt, viewer=who)  # type: ignore[arg-type]

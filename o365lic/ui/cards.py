@@ -1,0 +1,150 @@
+"""The headline cards and the license table of the Global and Organization pages.
+
+The cards come from :func:`o365lic.card_totals.card_totals`: paid licenses only, with
+``Active - Consumed = Unused - Over-assigned``; free and trial units are small figures apart.
+Each license row says whether it is free or a trial (and why), what its utilisation means, its
+costs ("no price" when none, never 0) and whether its tenant's data is paused, disconnected or
+stale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from o365lic.card_totals import CardTotals, card_totals, license_kind, utilisation_class
+from o365lic.costs import money
+from o365lic.ui.display import format_count, format_percent, plural
+
+__all__ = [
+    "USAGE_LABELS",
+    "data_states",
+    "kind_label",
+    "prepare",
+    "show_cards",
+    "table_config",
+]
+
+#: What a utilisation means, coloured by meaning.
+USAGE_LABELS = {"idle": "🟡 idle", "healthy": "🟢 healthy", "over-assigned": "🔴 over-assigned"}
+
+
+def kind_label(is_free: Any, free_reason: Any) -> str:
+    """"" for a paid license, "Trial" for an all-trial SKU, "Free (reason)" for a free one."""
+    kind = license_kind(is_free, free_reason if isinstance(free_reason, str) else None)
+    if kind == "paid":
+        return ""
+    if kind == "trial":
+        return "Trial"
+    return f"Free ({free_reason})" if isinstance(free_reason, str) and free_reason else "Free"
+
+
+def _utc(moment: Any) -> pd.Timestamp:
+    """A moment as a UTC timestamp (a naive one is taken as UTC, as the store writes it)."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_convert(UTC) if stamp.tzinfo else stamp.tz_localize(UTC)
+
+
+def data_states(licenses: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int,
+                now: datetime | None = None) -> list[str]:
+    """Per license row: "Disconnected" (its tenant no longer connected, data kept), "Paused",
+    "Stale" (no successful sync within ``stale_hours``) or "" (fresh)."""
+    limit = _utc(now or datetime.now(UTC)) - timedelta(hours=stale_hours)
+    tenants: dict[str, str] = {}
+    for row in integrations.itertuples(index=False):
+        success = row.last_success
+        if bool(row.paused):
+            tenants[str(row.tenant_id)] = "Paused"
+        elif success is None or pd.isna(success) or _utc(success) < limit:
+            tenants[str(row.tenant_id)] = "Stale"
+        else:
+            tenants[str(row.tenant_id)] = ""
+    return [tenants.get(str(t), "Disconnected") for t in licenses["tenant_id"]]
+
+
+def prepare(costs: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int) -> pd.DataFrame:
+    """A table from ``cost_reports.license_costs`` ready to show: utilisation in percent, its
+    meaning, the free/trial reason, the costs as text ("no price") and the tenant's data state."""
+    out = costs.copy()
+    if out.empty:
+        for column in ("usage", "kind", "data_state", "monthly_cost_text", "unused_cost_text"):
+            out[column] = pd.Series(dtype=object)
+        return out
+    out["utilisation"] = pd.to_numeric(out["utilisation"], errors="coerce") * 100
+    out["usage"] = [USAGE_LABELS[utilisation_class(a, c)] for a, c in zip(out["active"], out["consumed"])]
+    reasons = out["free_reason"] if "free_reason" in out else [None] * len(out)
+    out["kind"] = [kind_label(f, r) for f, r in zip(out["is_free"], reasons)]
+    out["data_state"] = data_states(out, integrations, stale_hours)
+    out["monthly_cost_text"] = [money(a, c) for a, c in zip(out["monthly_cost"], out["currency"])]
+    out["unused_cost_text"] = [money(a, c) for a, c in zip(out["unused_monthly_cost"], out["currency"])]
+    return out
+
+
+def show_cards(licenses: pd.DataFrame, *, help_texts: bool = True) -> CardTotals:
+    """Active, Consumed, Unused, Over-assigned and Utilisation % of the paid licenses, and a
+    caption with the free and trial units counted apart."""
+    cards = card_totals(licenses)
+    a, c, u, o, p = st.columns(5)
+    a.metric("Active", format_count(cards.active), border=True,
+             help="Paid units that work (enabled + warning)" if help_texts else None)
+    c.metric("Consumed", format_count(cards.consumed), border=True,
+             help="Assigned units of paid licenses" if help_texts else None)
+    u.metric("Unused", format_count(cards.unused), border=True,
+             help="Paid but idle units" if help_texts else None)
+    o.metric("Over-assigned", format_count(cards.over_assigned), border=True,
+             help="Units assigned beyond Active. Active − Consumed = Unused − Over-assigned")
+    p.metric("Utilisation %", format_percent(cards.utilisation), border=True,
+             help="Consumed / Active of paid licenses: " + USAGE_LABELS[cards.utilisation_class])
+    parts = [f"{plural(cards.paid.licenses, 'paid license')} in "
+             f"{plural(cards.organizations, 'organization')}"]
+    if cards.free.licenses:
+        parts.append(f"free SKUs apart: {plural(cards.free.licenses, 'license')}, "
+                     f"{format_count(cards.free.active)} units, {format_count(cards.free.consumed)} assigned")
+    if cards.trial.licenses:
+        parts.append(f"trials apart: {plural(cards.trial.licenses, 'license')}, "
+                     f"{format_count(cards.trial.active)} units, {format_count(cards.trial.unused)} unused")
+    st.caption(" · ".join(parts))
+    return cards
+
+
+def table_config(*, with_organization: bool, with_free: bool, with_state: bool) -> tuple[list[str], dict[str, Any]]:
+    """Column order and ``column_config`` of the license table (the question's columns first)."""
+    order = ["organization"] if with_organization else []
+    order += ["license_name", "active", "consumed", "unused", "over_assigned", "unused_cost_text",
+              "monthly_cost_text", "usage", "utilisation"]
+    order += ["kind"] if with_free else []
+    order += ["data_state"] if with_state else []
+    order += ["status", "sku_part_number", "synced_at", "tenant_id"]
+
+    def count(label: str, hint: str) -> Any:
+        return st.column_config.NumberColumn(label, format="localized", help=hint, width="small")
+
+    config: dict[str, Any] = {
+        "organization": st.column_config.TextColumn("Organization", width="medium"),
+        "license_name": st.column_config.TextColumn("License", width="medium"),
+        "active": count("Active", "Paid units that work (enabled + warning)"),
+        "consumed": count("Consumed", "Assigned units"),
+        "unused": count("Unused", "Active units nobody is assigned"),
+        "over_assigned": count("Over-assigned", "Assigned units beyond Active"),
+        "unused_cost_text": st.column_config.TextColumn("Unused cost / month", width="small",
+                                                        help="Unused × monthly price; “no price” when none is set"),
+        "monthly_cost_text": st.column_config.TextColumn("Cost / month", width="small",
+                                                         help="Active × monthly price"),
+        "usage": st.column_config.TextColumn("Use", width="small",
+                                             help="Idle below 50 % used, healthy up to 100 %, over-assigned above"),
+        "utilisation": st.column_config.ProgressColumn(
+            "Utilisation", format="%.0f%%", min_value=0.0, max_value=100.0, width="small",
+            help="Consumed / Active (over 100% when over-assigned)"),
+        "kind": st.column_config.TextColumn("Free / trial", width="small",
+                                            help="Why a SKU counts as free or trial (empty: paid)"),
+        "data_state": st.column_config.TextColumn("Data", width="small",
+                                                  help="Paused, disconnected (data kept) or stale tenant"),
+        "status": st.column_config.TextColumn("Status", width="small"),
+        "sku_part_number": st.column_config.TextColumn("SKU", width="medium"),
+        "synced_at": st.column_config.DatetimeColumn("Last synced", format="YYYY-MM-DD HH:mm", width="medium"),
+        "tenant_id": st.column_config.TextColumn("Tenant ID", width="medium"),
+    }
+    return order, config
