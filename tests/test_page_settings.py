@@ -47,9 +47,11 @@ def _connect(at: AppTest, tenant: str, organization: str | None = None, new_name
     return at
 
 
-SECTIONS = ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups", "Audit log"]
+SECTIONS = ["Tenants", "Sync settings", "Free SKUs", "Prices", "Alerts", "Disconnect", "Users & groups",
+            "Audit log"]
 SUBHEADERS = {"Tenants": ["Connect a tenant", "Discover & match tenants"],
               "Sync settings": ["Sync settings per tenant"], "Free SKUs": ["Free SKUs"],
+              "Prices": ["Prices"], "Alerts": ["Alert thresholds"],
               "Disconnect": ["Disconnect a tenant"], "Users & groups": ["Users & groups"],
               "Audit log": ["Audit log"]}
 

@@ -148,7 +148,8 @@ def render(viewer: Viewer) -> None:
         "tenant_id": shown["tenant_id"],
     })
     # a new search or filter is a new table: its edits start afresh
-    key = f"{table_key()}_{abs(hash((st.session_state.get('tenant_search'), st.session_state.get('tenant_status_filter'))))}"
+    search = (st.session_state.get("tenant_search"), st.session_state.get("tenant_status_filter"))
+    key = f"{table_key()}_{abs(hash(search))}"
     st.data_editor(
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
         column_order=["select", "organization", "licenses", "paused", "interval_minutes", "status", "tenant_name",
