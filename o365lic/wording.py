@@ -17,8 +17,10 @@ __all__ = [
     "confirms",
     "disconnect_report",
     "interval_problem",
+    "no_details",
     "parse_free_skus",
     "plural",
+    "sync_result_words",
 ]
 
 #: The longest sync interval a tenant may have: one year.
@@ -81,3 +83,23 @@ def interval_problem(minutes: object) -> str | None:
         return (f"the sync interval must be a whole number of minutes from 1 to {MAX_INTERVAL_MINUTES:,} "
                 f"(one year), not {minutes}")
     return None
+
+
+def no_details(text: object) -> str:
+    """An error or warning as text: an empty one reads "No details given", never "None"."""
+    value = "" if text is None else " ".join(str(text).split())
+    return value if value and value.lower() not in ("none", "nan", "null") else "No details given"
+
+
+def sync_result_words(organization: str | None, tenant_id: str, outcome: str, *, licenses: int = 0,
+                      users: int = 0, seconds: float = 0.0, error: str | None = None,
+                      warning: str | None = None) -> str:
+    """One tenant's sync in plain words: ``OK: Contoso — 12 licenses, 40 users (1.2 s)``, or
+    ``Failed: Contoso — <why>`` (the tenant ID only when there is no organization's name)."""
+    who = organization or f"Tenant {tenant_id}"
+    if outcome == "ok":
+        text = f"OK: {who} — {plural(licenses, 'license')}, {plural(users, 'user')} ({seconds:.1f} s)"
+        return f"{text}. Note: {no_details(warning)}" if warning else text
+    if outcome == "skipped":
+        return f"Skipped: {who} — {no_details(error)}"
+    return f"Failed: {who} — {no_details(error)}"
