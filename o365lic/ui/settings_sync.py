@@ -129,8 +129,8 @@ def render(viewer: Viewer) -> None:
     may_manage = managed_section(
         "Sync settings per tenant", viewer, _NOTICE,
         "Tick **Licenses**, **Paused** or change the interval in the table, then **Save**. Tick **Select** "
-        "to pause or resume many tenants at once. The interval is used by `python -m o365lic sync --due` "
-        "(run it from cron): a tenant is synced when its last sync is older than its interval.")
+        "to pause or resume many tenants at once. A scheduled sync syncs a tenant when its last sync is "
+        "older than its interval.")
     table = integrations(viewer, match_state="matched")
     if table.empty:
         st.info("No tenant is connected and matched yet.")
@@ -163,11 +163,13 @@ def render(viewer: Viewer) -> None:
             "domain": st.column_config.TextColumn("Domain"),
             "status": st.column_config.TextColumn("Status"),
             "licenses": st.column_config.CheckboxColumn(
-                "Licenses", help="Sync this tenant's licenses (off: only its users are refreshed).", width=80),
+                "Licenses", help="On: licenses and their users are synced. Off: only the people are kept up to date, "
+                                 "not the licenses.", width=80),
             "paused": st.column_config.CheckboxColumn("Paused", help="A paused tenant is not synced.", width=80),
             "interval_minutes": st.column_config.NumberColumn(
                 "Sync interval (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=170,
-                help="How often a scheduled sync (`sync --due`) syncs this tenant: 1 minute to one year."),
+                help="How often a scheduled sync syncs this tenant: 1 minute to one year (technically: "
+                     "`python -m o365lic sync --due`, run from cron)."),
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
         },
     )
