@@ -37,13 +37,13 @@ def excel_sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 def _downloads(title: str, organization: str | None, csv: bytes, frame: pd.DataFrame,
                columns: dict[str, str], key: str) -> None:
     """A CSV and an Excel download of one table, side by side (both formula-guarded)."""
-    left, right, _ = st.columns([1, 1, 2])
-    left.download_button(f"{title} (CSV)", data=csv, file_name=download_name(title, organization, "csv"),
+    row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
+    row.download_button(f"{title} (CSV)", data=csv, file_name=download_name(title, organization, "csv"),
                          mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:", key=f"{key}_csv",
-                         width="stretch")
-    right.download_button(f"{title} (Excel)", data=workbook_bytes({title: excel_sheet(frame, columns)}),
+                         width="content")
+    row.download_button(f"{title} (Excel)", data=workbook_bytes({title: excel_sheet(frame, columns)}),
                           file_name=download_name(title, organization, "xlsx"), mime=XLSX_MIME,
-                          on_click="ignore", icon=":material/table_view:", key=f"{key}_xlsx", width="stretch")
+                          on_click="ignore", icon=":material/table_view:", key=f"{key}_xlsx", width="content")
 
 
 def _request_sync() -> None:
@@ -131,10 +131,12 @@ def render() -> None:
         _manual_sync(slot)
 
     table = ui.integrations(viewer, match_state="matched")  # unmatched and ignored tenants do not sync
+    shown = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "")  # never "None"
+                            for c in ("last_error", "warning") if c in table.columns})
     with table_slot:
         st.caption(_status_summary(table["status"].tolist()))
         st.dataframe(
-            table, hide_index=True, width="stretch",
+            shown, hide_index=True, width="stretch",
             column_order=["organization", "status", "last_sync", "last_error", "warning", "domain",
                           "tenant_id", "tenant_name"],
             column_config={
@@ -180,7 +182,9 @@ def _sync_log(viewer: Viewer) -> None:
         return
     st.caption(f"{ui.plural(len(log), 'run')}, newest first" + (" (filtered)" if filtered else ""))
     st.dataframe(
-        log, hide_index=True, width="stretch",
+        log.assign(**{c: log[c].astype(object).where(log[c].notna(), "")  # an empty error never reads "None"
+                      for c in ("error", "warning", "client_request_id") if c in log.columns}),
+        hide_index=True, width="stretch",
         column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome",
                       "licenses", "users", "requests", "retries", "trigger", "error", "warning",
                       "client_request_id"],

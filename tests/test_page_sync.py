@@ -41,7 +41,7 @@ def test_manual_sync_turns_tenants_ok_and_logs_runs(app_db: Path) -> None:
     assert at.status[0].get("progress")
     table = at.dataframe[0].value
     assert list(table["status"]) == ["OK"] * 6
-    assert table["last_sync"].notna().all() and table["last_error"].isna().all()
+    assert table["last_sync"].notna().all() and (table["last_error"] == "").all()  # empty, never "None"
     assert at.caption[0].value == "6 OK"
     log = at.dataframe[1].value
     assert len(log) == 6

@@ -138,13 +138,13 @@ def render(viewer: Viewer) -> None:
                 "Organization", width=220, help="Empty: the default price for every organization"),
         },
     )
-    save, download, _ = st.columns([1.2, 1.6, 3])
-    save.button("Save prices", key="save_prices", type="primary", on_click=_save, args=(key,),
-                disabled=not may_manage, width="stretch")
-    download.download_button(
+    row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
+    row.button("Save prices", key="save_prices", type="primary", on_click=_save, args=(key,),
+               disabled=not may_manage)
+    row.download_button(
         "Download prices (CSV)", data=price_list_csv(prices).encode("utf-8"), mime=CSV_MIME,
         file_name=download_name("Price list", None, "csv"), on_click="ignore",
-        icon=":material/download:", key="download_prices", width="stretch")
+        icon=":material/download:", key="download_prices")
     show_notice(_NOTICE)  # next to the Save button
     st.markdown("**Import prices from a CSV file**")
     st.caption("First line: `sku,currency,monthly_price` and, if you like, `organization`. A line replaces "

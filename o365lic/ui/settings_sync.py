@@ -173,10 +173,10 @@ def render(viewer: Viewer) -> None:
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
         },
     )
-    save, pause, resume, _ = st.columns([1, 1.4, 1.4, 4])
-    save.button("Save", key="save_tenant_settings", type="primary", on_click=_save, args=(rows, key),
-                disabled=not may_manage, width="stretch")
-    pause.button("Pause selected", key="pause_selected", on_click=_set_paused, args=(rows, key, True),
-                 icon=":material/pause:", disabled=not may_manage, width="stretch")
-    resume.button("Resume selected", key="resume_selected", on_click=_set_paused, args=(rows, key, False),
-                  icon=":material/play_arrow:", disabled=not may_manage, width="stretch")
+    row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
+    row.button("Save", key="save_tenant_settings", type="primary", on_click=_save, args=(rows, key),
+               disabled=not may_manage)
+    row.button("Pause selected", key="pause_selected", on_click=_set_paused, args=(rows, key, True),
+               icon=":material/pause:", disabled=not may_manage)
+    row.button("Resume selected", key="resume_selected", on_click=_set_paused, args=(rows, key, False),
+               icon=":material/play_arrow:", disabled=not may_manage)

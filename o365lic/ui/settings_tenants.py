@@ -150,15 +150,14 @@ def _discover_and_match(viewer: Viewer) -> None:
     st.subheader("Discover & match tenants")
     ctx = context()
     may_manage = allowed(viewer, "manage_integrations")
-    left, right = st.columns([1, 3], vertical_alignment="center")
-    left.button("Discover tenants", key="discover_tenants", on_click=_discover, icon=":material/travel_explore:",
+    st.button("Discover tenants", key="discover_tenants", on_click=_discover, icon=":material/travel_explore:",
                 disabled=not may_manage or not ctx.settings.partner_tenant,
                 help="Asks Microsoft for the partner tenant's customers (Graph `GET /contracts`).")
     if not ctx.settings.partner_tenant:
-        right.caption("To find your customers' tenants, set O365LIC_PARTNER_TENANT to your own (partner) "
+        st.caption("To find your customers' tenants, set O365LIC_PARTNER_TENANT to your own (partner) "
                       "tenant.")
     else:
-        right.caption("Lists your customers' tenants as Microsoft knows them. "
+        st.caption("Lists your customers' tenants as Microsoft knows them. "
                       "Unmatched and ignored tenants are not synced.")
     show_notice(_MATCH_NOTICE)
 
