@@ -51,7 +51,8 @@ def test_the_price_list_is_shown_edited_and_saved(app_db: Path) -> None:
     shown = _editor(at).value
     assert list(shown.columns) == ["sku", "currency", "monthly_price", "organization"]
     assert sorted(shown["sku"]) == ["SPE_E3", "SPE_E3"]
-    default = int(shown.index[shown["organization"].isna()][0])
+    assert sorted(shown["organization"]) == ["", "Fabrikam"]  # the default price: blank, never "None"
+    default = int(shown.index[shown["organization"] == ""][0])
     _edit(at, edited={default: {"monthly_price": 39.5}},
           added=[{"sku": "EXCHANGESTANDARD", "currency": "usd", "monthly_price": 4.0}])
     assert at.success and "Prices saved: 3 prices" in at.success[0].value

@@ -122,20 +122,21 @@ def render(viewer: Viewer) -> None:
     store = context().store
     prices = price_list(store)
     key = table_key()
+    shown = prices[COLUMNS].assign(organization=prices["organization"].fillna(""))  # blank, never "None"
     st.data_editor(
-        prices[COLUMNS], key=key, hide_index=True, width="stretch",
+        shown, key=key, hide_index=True, width="stretch",
         num_rows="dynamic" if may_manage else "fixed", disabled=not may_manage,
         column_config={
             "sku": st.column_config.TextColumn(
-                "SKU", width=240, required=True,
+                "SKU", width=180, required=True,
                 help="The license's part number (for example SPE_E3) or its product id."),
             "currency": st.column_config.TextColumn(
-                "Currency", width=90, required=True, max_chars=3, help="Three letters: USD, EUR, GBP ..."),
+                "Currency", width=80, required=True, max_chars=3, help="Three letters: USD, EUR, GBP ..."),
             "monthly_price": st.column_config.NumberColumn(
-                "Monthly price", width=130, min_value=0.0, format="%.2f", required=True,
+                "Monthly price", width=110, min_value=0.0, format="%.2f", required=True,
                 help="Price per seat per month"),
             "organization": st.column_config.TextColumn(
-                "Organization", width=220, help="Empty: the default price for every organization"),
+                "Organization", width=160, help="Empty: the default price for every organization"),
         },
     )
     row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
