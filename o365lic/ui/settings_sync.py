@@ -158,17 +158,17 @@ def render(viewer: Viewer) -> None:
         column_config={
             "select": st.column_config.CheckboxColumn("Select", help="Pick rows for Pause / Resume selected",
                                                       width=70),
-            "organization": st.column_config.TextColumn("Organization", width=180),
+            "organization": st.column_config.TextColumn("Organization", width=160),
             "tenant_name": st.column_config.TextColumn("Tenant"),
             "domain": st.column_config.TextColumn("Domain"),
             "status": st.column_config.TextColumn("Status"),
             "licenses": st.column_config.CheckboxColumn(
                 "Licenses", help="On: licenses and their users are synced. Off: only the people are kept up to date, "
-                                 "not the licenses.", width=80),
+                                 "not the licenses.", width=90),
             "paused": st.column_config.CheckboxColumn("Paused", help="A paused tenant is not synced.", width=80),
             "interval_minutes": st.column_config.NumberColumn(
-                "Sync interval (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=170,
-                help="How often a scheduled sync syncs this tenant: 1 minute to one year (technically: "
+                "Every (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=130,
+                help="Sync interval: how often a scheduled sync syncs this tenant: 1 minute to one year (technically: "
                      "`python -m o365lic sync --due`, run from cron)."),
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
         },

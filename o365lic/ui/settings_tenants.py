@@ -121,13 +121,13 @@ def _match_table(table: pd.DataFrame, state: str) -> Sequence[int]:
         table, hide_index=True, width="stretch", key=f"match_table_{state.lower()}_{version}",
         on_select="rerun", selection_mode="multi-row", column_order=columns,
         column_config={
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "domain": st.column_config.TextColumn("Domain"),
-            "suggestion": st.column_config.TextColumn("Suggested organization"),
-            "reason": st.column_config.TextColumn("Why"),
-            "organization": st.column_config.TextColumn("Organization"),
-            "status": st.column_config.TextColumn("Status"),
-            "tenant_id": st.column_config.TextColumn("Tenant ID"),
+            "tenant_name": st.column_config.TextColumn("Tenant", width=170),
+            "domain": st.column_config.TextColumn("Domain", width=210),
+            "suggestion": st.column_config.TextColumn("Suggested organization", width=190),
+            "reason": st.column_config.TextColumn("Why", width=170),
+            "organization": st.column_config.TextColumn("Organization", width=170),
+            "status": st.column_config.TextColumn("Status", width=110),
+            "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
         },
     )
     rows = list(event.selection.rows) if event is not None else []  # type: ignore[union-attr]
