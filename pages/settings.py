@@ -1,5 +1,5 @@
-"""Settings: connect, discover and match tenants; sync settings; free SKUs; disconnect; users &
-groups; the audit log. Only the section in view is built (one module per section in o365lic.ui)."""
+"""Settings: connect, discover and match tenants; sync settings; free SKUs; prices; alert thresholds;
+disconnect; users & groups; the audit log. Only the section in view is built (one module per section in o365lic.ui)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import streamlit as st
 from o365lic import ui
 from o365lic.store import Viewer
 from o365lic.ui import (
+    settings_alerts,
     settings_audit,
     settings_disconnect,
     settings_free_skus,
+    settings_prices,
     settings_sync,
     settings_tenants,
     settings_users,
@@ -20,6 +22,8 @@ SECTIONS = {
     "Tenants": settings_tenants.render,
     "Sync settings": settings_sync.render,
     "Free SKUs": settings_free_skus.render,
+    "Prices": settings_prices.render,
+    "Alerts": settings_alerts.render,
     "Disconnect": settings_disconnect.render,
     "Users & groups": settings_users.render,
     "Audit log": settings_audit.render,

@@ -5,18 +5,45 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import get_args
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from o365lic import sync, ui
+from o365lic import export, sync, ui
+from o365lic.filenames import download_name
 from o365lic.store import RunOutcome, StoreError, Viewer
 from o365lic.sync import SyncInProgressError, TenantSyncResult
+from o365lic.wording import sync_result_words
+from o365lic.workbook import workbook_bytes
 
 _SYNC_REQUESTED = "sync_requested"
 #: The Active Integrations download: header -> column.
 INTEGRATION_COLUMNS = {"Organization": "organization", "Tenant": "tenant_name", "Domain": "domain",
                        "Tenant ID": "tenant_id", "Status": "status", "Last sync": "last_sync",
-                       "Last success": "last_success", "Last error": "last_error"}
+                       "Last success": "last_success", "Last error": "last_error", "Warning": "warning"}
+#: The sync log's Excel sheet: header -> column (the CSV's header, then the warning).
+SYNC_LOG_COLUMNS = {**dict(zip(export.SYNC_LOG_HEADER, [
+    "run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome", "licenses", "users",
+    "requests", "retries", "error", "trigger"])), "Warning": "warning"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def excel_sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The table with readable headers, for a workbook (numbers and times stay typed)."""
+    return pd.DataFrame({header: (frame[column] if column in frame.columns else None)
+                         for header, column in columns.items()})
+
+
+def _downloads(title: str, organization: str | None, csv: bytes, frame: pd.DataFrame,
+               columns: dict[str, str], key: str) -> None:
+    """A CSV and an Excel download of one table, side by side (both formula-guarded)."""
+    row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
+    row.download_button(f"{title} (CSV)", data=csv, file_name=download_name(title, organization, "csv"),
+                         mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:", key=f"{key}_csv",
+                         width="content")
+    row.download_button(f"{title} (Excel)", data=workbook_bytes({title: excel_sheet(frame, columns)}),
+                          file_name=download_name(title, organization, "xlsx"), mime=XLSX_MIME,
+                          on_click="ignore", icon=":material/table_view:", key=f"{key}_xlsx", width="content")
 
 
 def _request_sync() -> None:
@@ -32,14 +59,19 @@ def _status_summary(statuses: list[str]) -> str:
 def _manual_sync(slot: DeltaGenerator) -> None:
     """Run a manual sync in this script run, with a status box, a bar and one line per tenant."""
     ctx = ui.context()
-    status = slot.status("Syncing ...", expanded=True)
+    box = slot.container()  # an error below replaces the whole box
+    status = box.status("Syncing ...", expanded=True)
+    details: list[str] = []
     try:
         with status:
             bar = st.progress(0.0, text="Starting ...")
 
             def on_result(result: TenantSyncResult, done: int, total: int) -> None:
                 bar.progress(done / max(total, 1), text=f"{done} of {total} tenants")
-                st.text(result.line())
+                st.text(sync_result_words(result.organization, result.tenant_id, result.outcome,
+                                          licenses=result.licenses, users=result.users, seconds=result.seconds,
+                                          error=result.error, warning=result.warning))
+                details.append(result.line())
 
             results = sync.sync_tenants(ctx.store, ctx.settings, trigger="manual", on_result=on_result)
     except SyncInProgressError as exc:
@@ -50,6 +82,9 @@ def _manual_sync(slot: DeltaGenerator) -> None:
         return
     finally:
         ui.clear_caches()
+        if details:
+            with box.expander("Technical details (tenant IDs, requests and retries)"):
+                st.text("\n".join(details))
     failed = [r for r in results if r.outcome == "error"]
     if not results:
         status.update(label="Nothing to sync: no connected, unpaused tenants", state="complete")
@@ -96,26 +131,28 @@ def render() -> None:
         _manual_sync(slot)
 
     table = ui.integrations(viewer, match_state="matched")  # unmatched and ignored tenants do not sync
+    shown = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "")  # never "None"
+                            for c in ("last_error", "warning") if c in table.columns})
     with table_slot:
         st.caption(_status_summary(table["status"].tolist()))
         st.dataframe(
-            table, hide_index=True, width="stretch",
+            shown, hide_index=True, width="stretch",
             column_order=["organization", "status", "last_sync", "last_error", "warning", "domain",
                           "tenant_id", "tenant_name"],
             column_config={
-                "organization": st.column_config.TextColumn("Organization"),
-                "tenant_name": st.column_config.TextColumn("Tenant"),
-                "domain": st.column_config.TextColumn("Domain"),
-                "tenant_id": st.column_config.TextColumn("Tenant ID"),
-                "status": st.column_config.TextColumn("Status"),
-                "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm:ss"),
+                "organization": st.column_config.TextColumn("Organization", width=180),
+                "tenant_name": st.column_config.TextColumn("Tenant", width=180),
+                "domain": st.column_config.TextColumn("Domain", width=200),
+                "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
+                "status": st.column_config.TextColumn("Status", width=110),
+                "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm", width=140),
                 "last_error": st.column_config.TextColumn("Last error", width="medium"),
                 "warning": st.column_config.TextColumn("Warning", width="medium"),
             },
         )
         if not table.empty:
-            ui.download_table("Download Active Integrations", table, INTEGRATION_COLUMNS,
-                              "o365lic-active-integrations.csv", key="download_integrations")
+            _downloads("Active Integrations", None, export.table_csv(table, INTEGRATION_COLUMNS).encode("utf-8"), table,
+                       INTEGRATION_COLUMNS, "download_integrations")
 
     _sync_log(viewer)
 
@@ -145,31 +182,32 @@ def _sync_log(viewer: Viewer) -> None:
         return
     st.caption(f"{ui.plural(len(log), 'run')}, newest first" + (" (filtered)" if filtered else ""))
     st.dataframe(
-        log, hide_index=True, width="stretch",
+        log.assign(**{c: log[c].astype(object).where(log[c].notna(), "")  # an empty error never reads "None"
+                      for c in ("error", "warning", "client_request_id") if c in log.columns}),
+        hide_index=True, width="stretch",
         column_order=["run", "organization", "tenant_id", "started_at", "finished_at", "seconds", "outcome",
                       "licenses", "users", "requests", "retries", "trigger", "error", "warning",
                       "client_request_id"],
         column_config={
-            "run": st.column_config.NumberColumn("Run", format="%d"),
-            "organization": st.column_config.TextColumn("Organization"),
-            "tenant_id": st.column_config.TextColumn("Tenant ID"),
-            "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss"),
-            "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss"),
-            "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
-            "outcome": st.column_config.TextColumn("Outcome"),
-            "licenses": st.column_config.NumberColumn("Licenses", format="localized"),
-            "users": st.column_config.NumberColumn("Users", format="localized"),
-            "requests": st.column_config.NumberColumn("Requests", format="localized"),
-            "retries": st.column_config.NumberColumn("Retries", format="localized"),
-            "trigger": st.column_config.TextColumn("Trigger"),
+            "run": st.column_config.NumberColumn("Run", format="%d", width=60),
+            "organization": st.column_config.TextColumn("Organization", width=180),
+            "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
+            "started_at": st.column_config.DatetimeColumn("Started", format="YYYY-MM-DD HH:mm:ss", width=160),
+            "finished_at": st.column_config.DatetimeColumn("Finished", format="YYYY-MM-DD HH:mm:ss", width=160),
+            "seconds": st.column_config.NumberColumn("Seconds", format="%.1f", width=80),
+            "outcome": st.column_config.TextColumn("Outcome", width=90),
+            "licenses": st.column_config.NumberColumn("Licenses", format="localized", width=80),
+            "users": st.column_config.NumberColumn("Users", format="localized", width=70),
+            "requests": st.column_config.NumberColumn("Requests", format="localized", width=85,
+                                                      help="Calls made to Microsoft Graph"),
+            "retries": st.column_config.NumberColumn("Retries", format="localized", width=75,
+                                                     help="Calls repeated after Microsoft asked to wait"),
+            "trigger": st.column_config.TextColumn("Trigger", width=90),
             "error": st.column_config.TextColumn("Error", width="large"),
             "warning": st.column_config.TextColumn("Warning", width="large"),
             "client_request_id": st.column_config.TextColumn("Client request ID"),
         },
     )
-    st.download_button(
-        "Download sync log", data=ui.sync_log_csv(log), file_name=ui.SYNC_LOG_FILE_NAME,
-        mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:", key="download_sync_log",
-    )
+    _downloads("Sync log", organization, ui.sync_log_csv(log), log, SYNC_LOG_COLUMNS, "download_sync_log")
 
 ui.run_page(render)

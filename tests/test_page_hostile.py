@@ -184,7 +184,7 @@ def test_every_table_download_guards_a_formula_name(app_db: Path, monkeypatch) -
     made = _csv_spy(monkeypatch)
     at = open_page("pages/sync.py")  # Active Integrations and the sync log
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download Active Integrations", "Download sync log"]
+    assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]
     assert any(f"'{FORMULA}" in text for text in made)
     at.switch_page("pages/organization.py")
     at.run()

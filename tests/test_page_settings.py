@@ -11,6 +11,7 @@ from page_helpers import (  # noqa: F401
     as_viewer,
     edit_tenants,
     open_page,
+    plain,
     row_counts,
     runtime,
     section,
@@ -47,9 +48,11 @@ def _connect(at: AppTest, tenant: str, organization: str | None = None, new_name
     return at
 
 
-SECTIONS = ["Tenants", "Sync settings", "Free SKUs", "Disconnect", "Users & groups", "Audit log"]
+SECTIONS = ["Tenants", "Sync settings", "Free SKUs", "Prices", "Alerts", "Disconnect", "Users & groups",
+            "Audit log"]
 SUBHEADERS = {"Tenants": ["Connect a tenant", "Discover & match tenants"],
               "Sync settings": ["Sync settings per tenant"], "Free SKUs": ["Free SKUs"],
+              "Prices": ["Prices"], "Alerts": ["Alert thresholds"],
               "Disconnect": ["Disconnect a tenant"], "Users & groups": ["Users & groups"],
               "Audit log": ["Audit log"]}
 
@@ -270,7 +273,7 @@ def test_discover_lists_the_demo_tenants_unmatched_or_matched(app_db: Path) -> N
 
 
 def test_unmatched_tenants_are_not_in_active_integrations_and_do_not_sync(app_db: Path) -> None:
-    at, store = _discovered(app_db, "Fabrikam")
+    at, _store = _discovered(app_db, "Fabrikam")
     at.switch_page("pages/sync.py")
     at.run()
     assert list(at.dataframe[0].value["organization"]) == ["Fabrikam"]
@@ -429,7 +432,7 @@ def test_disconnect_keep_data_needs_the_confirmation(app_db: Path) -> None:
     at = _choose_disconnect(open_page(PAGE), tenant, "keep-data")
     assert any("cannot be undone" in w.value for w in at.warning)
     at.button(key="confirm_disconnect").click().run()  # nothing typed
-    assert len(at.error) == 1 and "Type “Tailspin Toys” to confirm. Nothing was disconnected." == at.error[0].value
+    assert len(at.error) == 1 and at.error[0].value == "Type “Tailspin Toys” to confirm. Nothing was disconnected."
     at.text_input(key="disconnect_confirm").input("Tailspin")
     at.button(key="confirm_disconnect").click().run()  # not the name
     assert len(at.error) == 1 and row_counts(store) == before
@@ -546,8 +549,18 @@ def test_free_sku_list_is_edited_and_reset(app_db: Path) -> None:
     assert not at.exception
     assert len(at.error) == 1 and "not a SKU part number" in at.error[0].value
     assert set(free_sku_list(store)) == set(DEFAULT_FREE_SKUS)  # nothing saved
+    at.text_area(key="free_skus_text").set_value("FLOW_FREE\nexchangestandard\nTYPO").run()
+    at.button[[b.label for b in at.button].index("Save free SKUs")].click().run()
+    # before saving: a SKU nobody has (a typo?) and a paid one (it has a price) are named
+    assert len(at.warning) == 1, [w.value for w in at.warning]
+    warning = plain(at.warning[0].value)
+    assert warning.startswith("TYPO: no tenant has this SKU") and "exchangestandard: this is a paid license" in warning
+    assert warning.endswith("Correct the list, or click Save again to save it as it is.")
+    assert set(free_sku_list(store)) == set(DEFAULT_FREE_SKUS)  # not saved yet
     at.text_area(key="free_skus_text").set_value("FLOW_FREE\nexchangestandard").run()
     at.button[[b.label for b in at.button].index("Save free SKUs")].click().run()
+    assert len(at.warning) == 1 and not at.success  # still a paid SKU: named again
+    at.button[[b.label for b in at.button].index("Save free SKUs")].click().run()  # saved as it is
     assert len(at.success) == 1 and "re-flagged" in at.success[0].value
     assert free_sku_list(store) == ["EXCHANGESTANDARD", "FLOW_FREE"]
     exchange = store.scalar("SELECT sum(active) FROM office365_licenses WHERE sku_part_number = 'EXCHANGESTANDARD'")

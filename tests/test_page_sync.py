@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC
 from pathlib import Path
 
 from page_helpers import app_db, open_page, runtime  # noqa: F401
@@ -32,11 +34,14 @@ def test_manual_sync_turns_tenants_ok_and_logs_runs(app_db: Path) -> None:
     assert [s.label for s in at.status] == ["Sync finished: 6 of 6 tenants OK"]
     assert at.status[0].state == "complete"
     lines = [t.value for t in at.status[0].text]
-    assert len(lines) == 6 and all(line.startswith("OK ") for line in lines)
+    assert len(lines) == 6 and all(line.startswith("OK: ") for line in lines)
+    assert all(re.search(r" — \d+ licenses?, \d+ users? \(\d+\.\d s\)$", line) for line in lines), lines
+    assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", line) or "requests" in line for line in lines)  # no GUIDs
+    assert [e.label for e in at.expander][-1] == "Technical details (tenant IDs, requests and retries)"
     assert at.status[0].get("progress")
     table = at.dataframe[0].value
     assert list(table["status"]) == ["OK"] * 6
-    assert table["last_sync"].notna().all() and table["last_error"].isna().all()
+    assert table["last_sync"].notna().all() and (table["last_error"] == "").all()  # empty, never "None"
     assert at.caption[0].value == "6 OK"
     log = at.dataframe[1].value
     assert len(log) == 6
@@ -99,7 +104,7 @@ def test_a_failing_tenant_shows_error_and_the_others_land(app_db: Path) -> None:
     assert not at.exception
     assert [s.label for s in at.status] == ["Sync finished with errors: 1 of 6 tenants failed"]
     assert at.status[0].state == "error"
-    assert sum(t.value.startswith("ERROR ") for t in at.status[0].text) == 1
+    assert sum(t.value.startswith("Failed: ") for t in at.status[0].text) == 1
     table = at.dataframe[0].value
     statuses = dict(zip(table["tenant_id"], table["status"]))
     assert statuses.pop(failing) == "Error"
@@ -128,7 +133,7 @@ def _log_with_an_error(app_db: Path):
 
 
 def test_sync_log_filters_narrow_the_rows(app_db: Path) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     store, failing = _log_with_an_error(app_db)
     at = open_page(PAGE)
@@ -147,7 +152,7 @@ def test_sync_log_filters_narrow_the_rows(app_db: Path) -> None:
     assert set(log["organization"]) == {failing} and sorted(log["outcome"]) == ["error", "ok"]
     assert len(log) == len(reports.sync_log(store, organization=failing)) == 2
 
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     at.date_input(key="sync_log_since").set_value(today + timedelta(days=1)).run()
     assert len(at.dataframe) == 1  # no log table
     assert "No sync run matches these filters." in [c.value for c in at.caption]
@@ -158,7 +163,7 @@ def test_sync_log_filters_narrow_the_rows(app_db: Path) -> None:
 def test_download_sync_log_of_what_is_shown(app_db: Path, monkeypatch) -> None:
     from o365lic import export
 
-    store, failing = _log_with_an_error(app_db)
+    _store, failing = _log_with_an_error(app_db)
     made: list[str] = []
     original = export.sync_log_csv
 
@@ -168,7 +173,7 @@ def test_download_sync_log_of_what_is_shown(app_db: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(export, "sync_log_csv", spy)
     at = open_page(PAGE)
-    buttons = [b for b in at.get("download_button") if b.proto.label == "Download sync log"]
+    buttons = [b for b in at.get("download_button") if b.proto.label == "Sync log (CSV)"]
     assert len(buttons) == 1
     lines = made[-1].splitlines()
     assert lines[0] == ",".join(export.SYNC_LOG_HEADER)
@@ -177,3 +182,49 @@ def test_download_sync_log_of_what_is_shown(app_db: Path, monkeypatch) -> None:
     at.selectbox(key="sync_log_outcome").select("error").run()
     lines = made[-1].splitlines()
     assert len(lines) == 2 and ",error," in lines[1] and failing in lines[1]
+
+
+def test_excel_downloads_reopen_with_numbers_dates_and_a_formula_name_as_text(app_db: Path, monkeypatch) -> None:
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    from o365lic import workbook
+
+    store, failing = _log_with_an_error(app_db)
+    formula = "=HYPERLINK(\"http://x\",\"y\")"
+    with store.transaction() as con:
+        con.execute("UPDATE organizations SET name = ? WHERE name = ?", [formula, failing])
+    made: list[bytes] = []
+    original = workbook.workbook_bytes
+
+    def spy(sheets):
+        made.append(original(sheets))
+        return made[-1]
+
+    monkeypatch.setattr(workbook, "workbook_bytes", spy)
+    at = open_page(PAGE)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]
+    assert len(made) == 2
+    integrations = openpyxl.load_workbook(io.BytesIO(made[0])).worksheets[0]
+    header = [c.value for c in integrations[1]]
+    assert header[:5] == ["Organization", "Tenant", "Domain", "Tenant ID", "Status"] and header[-1] == "Warning"
+    cells = {integrations.cell(row, 1).value: integrations.cell(row, 1) for row in range(2, integrations.max_row + 1)}
+    assert cells[formula].data_type == "s"  # a name starting with "=" stays a string, never a formula
+    log = openpyxl.load_workbook(io.BytesIO(made[1])).worksheets[0]
+    header = [c.value for c in log[1]]
+    assert header == [*reports_header(), "Warning"]
+    started = header.index("Started") + 1
+    assert all(isinstance(log.cell(row, started).value, datetime) for row in range(2, log.max_row + 1))
+    ok = [row for row in range(2, log.max_row + 1) if log.cell(row, header.index("Outcome") + 1).value == "ok"]
+    assert len(ok) == 6
+    assert all(isinstance(log.cell(row, header.index("Licenses") + 1).value, (int, float)) for row in ok)
+    assert log.max_row == 1 + 7
+
+
+def reports_header() -> list[str]:
+    from o365lic.export import SYNC_LOG_HEADER
+
+    return list(SYNC_LOG_HEADER)

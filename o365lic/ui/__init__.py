@@ -123,10 +123,10 @@ def sidebar() -> None:
     from streamlit.runtime.scriptrunner import RerunException, StopException
 
     if is_demo_mode():
-        st.sidebar.info(
-            "Demo mode: no O365LIC_CLIENT_ID is configured, so the app syncs fictitious customer "
-            "tenants from the built-in Microsoft 365 simulator."
-        )
+        st.sidebar.caption(  # compact: a laptop's sidebar is narrow
+            ":material/science: **Demo mode**: fictitious tenants",
+            help="No O365LIC_CLIENT_ID is configured, so the app syncs fictitious customer tenants from "
+                 "the built-in Microsoft 365 simulator.")
     try:
         who = viewer()
     except (RerunException, StopException):

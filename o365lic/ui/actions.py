@@ -60,7 +60,10 @@ def act(key: str, permission: Permission | None, action: Callable[[Viewer], str]
             return False
         message = action(who)
     except ACTION_ERRORS as exc:
-        notify(key, "error", failure.format(exc=md(str(exc).rstrip("."))))  # may quote a name
+        text = str(exc).rstrip(".")
+        if failure.startswith("{exc}"):  # the message starts with the error: a capital letter
+            text = text[:1].upper() + text[1:]
+        notify(key, "error", failure.format(exc=md(text)))  # may quote a name
         return False
     except StoreError as exc:
         notify(key, "error", md(store_message(exc)))

@@ -11,7 +11,7 @@ from o365lic.ui.signin import allowed, not_allowed
 __all__ = ["managed_section", "names_of"]
 
 
-def managed_section(title: str, viewer: Viewer, notice: str, about: str | None = None) -> bool:
+def managed_section(title: str, viewer: Viewer, notice: str | None, about: str | None = None) -> bool:
     """A section's heading, what it is about, why its controls are disabled (if they are) and
     the outcome of its last action; True when ``viewer`` may manage integrations."""
     st.subheader(title)
@@ -20,7 +20,8 @@ def managed_section(title: str, viewer: Viewer, notice: str, about: str | None =
     may_manage = allowed(viewer, "manage_integrations")
     if not may_manage:
         st.caption(not_allowed(viewer, "manage_integrations"))
-    show_notice(notice)
+    if notice:  # None: the section shows its notice next to its own control
+        show_notice(notice)
     return may_manage
 
 

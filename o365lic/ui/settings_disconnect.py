@@ -22,7 +22,7 @@ from o365lic.wording import (
     disconnect_report,
 )
 
-__all__ = ["render"]
+__all__ = ["render", "tenant_label"]
 
 _NOTICE = "disconnect_notice"
 _MODES = {label: mode for mode, label in DISCONNECT_LABELS.items()}
@@ -58,12 +58,27 @@ def _disconnect(tenants: pd.DataFrame) -> None:
         state["disconnect_confirm"] = ""
 
 
+def tenant_label(organization: object, tenant_name: object, match_state: object) -> str:
+    """A tenant as a person names it: ``Adventure Works``, ``Contoso (tenant Contoso Ltd)``,
+    ``Fabrikam HQ (not matched to an organization)``; never its ID or a state code."""
+    org = organization if isinstance(organization, str) and organization.strip() else None
+    name = tenant_name if isinstance(tenant_name, str) and tenant_name.strip() else None
+    if match_state == "ignored":
+        return f"{name or org or 'Unnamed tenant'} (ignored)"
+    if match_state != "matched" or not org:
+        return f"{name or 'Unnamed tenant'} (not matched to an organization)"
+    return org if not name or " ".join(name.split()).lower() == " ".join(org.split()).lower() \
+        else f"{org} (tenant {name})"
+
+
 def _tenant_label(tenants: pd.DataFrame) -> Callable[[str], str]:
-    labels = {
-        str(r.tenant_id): (f"{r.organization} — " if isinstance(r.organization, str) else "")
-        + f"{r.tenant_name} ({r.tenant_id}) · {r.match_state}"
-        for r in tenants.itertuples(index=False)
-    }
+    labels = {str(r.tenant_id): tenant_label(r.organization, r.tenant_name, r.match_state)
+              for r in tenants.itertuples(index=False)}
+    counts = pd.Series(list(labels.values())).value_counts()
+    domains = {str(r.tenant_id): r.domain for r in tenants.itertuples(index=False)}
+    for tenant_id, label in labels.items():  # two tenants named alike: their domains tell them apart
+        if counts[label] > 1 and isinstance(domains.get(tenant_id), str):
+            labels[tenant_id] = f"{label} — {domains[tenant_id]}"
     return lambda tenant_id: labels.get(tenant_id, tenant_id)
 
 

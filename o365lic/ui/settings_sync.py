@@ -129,8 +129,8 @@ def render(viewer: Viewer) -> None:
     may_manage = managed_section(
         "Sync settings per tenant", viewer, _NOTICE,
         "Tick **Licenses**, **Paused** or change the interval in the table, then **Save**. Tick **Select** "
-        "to pause or resume many tenants at once. The interval is used by `python -m o365lic sync --due` "
-        "(run it from cron): a tenant is synced when its last sync is older than its interval.")
+        "to pause or resume many tenants at once. A scheduled sync syncs a tenant when its last sync is "
+        "older than its interval.")
     table = integrations(viewer, match_state="matched")
     if table.empty:
         st.info("No tenant is connected and matched yet.")
@@ -148,7 +148,8 @@ def render(viewer: Viewer) -> None:
         "tenant_id": shown["tenant_id"],
     })
     # a new search or filter is a new table: its edits start afresh
-    key = f"{table_key()}_{abs(hash((st.session_state.get('tenant_search'), st.session_state.get('tenant_status_filter'))))}"
+    search = (st.session_state.get("tenant_search"), st.session_state.get("tenant_status_filter"))
+    key = f"{table_key()}_{abs(hash(search))}"
     st.data_editor(
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
         column_order=["select", "organization", "licenses", "paused", "interval_minutes", "status", "tenant_name",
@@ -157,23 +158,25 @@ def render(viewer: Viewer) -> None:
         column_config={
             "select": st.column_config.CheckboxColumn("Select", help="Pick rows for Pause / Resume selected",
                                                       width=70),
-            "organization": st.column_config.TextColumn("Organization", width=180),
+            "organization": st.column_config.TextColumn("Organization", width=160),
             "tenant_name": st.column_config.TextColumn("Tenant"),
             "domain": st.column_config.TextColumn("Domain"),
             "status": st.column_config.TextColumn("Status"),
             "licenses": st.column_config.CheckboxColumn(
-                "Licenses", help="Sync this tenant's licenses (off: only its users are refreshed).", width=80),
+                "Licenses", help="On: licenses and their users are synced. Off: only the people are kept up to date, "
+                                 "not the licenses.", width=90),
             "paused": st.column_config.CheckboxColumn("Paused", help="A paused tenant is not synced.", width=80),
             "interval_minutes": st.column_config.NumberColumn(
-                "Sync interval (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=170,
-                help="How often a scheduled sync (`sync --due`) syncs this tenant: 1 minute to one year."),
+                "Every (minutes)", min_value=1, max_value=MAX_INTERVAL_MINUTES, step=1, format="%d", width=130,
+                help="Sync interval: how often a scheduled sync syncs this tenant: 1 minute to one year (technically: "
+                     "`python -m o365lic sync --due`, run from cron)."),
             "tenant_id": st.column_config.TextColumn("Tenant ID"),
         },
     )
-    save, pause, resume, _ = st.columns([1, 1.4, 1.4, 4])
-    save.button("Save", key="save_tenant_settings", type="primary", on_click=_save, args=(rows, key),
-                disabled=not may_manage, width="stretch")
-    pause.button("Pause selected", key="pause_selected", on_click=_set_paused, args=(rows, key, True),
-                 icon=":material/pause:", disabled=not may_manage, width="stretch")
-    resume.button("Resume selected", key="resume_selected", on_click=_set_paused, args=(rows, key, False),
-                  icon=":material/play_arrow:", disabled=not may_manage, width="stretch")
+    row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
+    row.button("Save", key="save_tenant_settings", type="primary", on_click=_save, args=(rows, key),
+               disabled=not may_manage)
+    row.button("Pause selected", key="pause_selected", on_click=_set_paused, args=(rows, key, True),
+               icon=":material/pause:", disabled=not may_manage)
+    row.button("Resume selected", key="resume_selected", on_click=_set_paused, args=(rows, key, False),
+               icon=":material/play_arrow:", disabled=not may_manage)

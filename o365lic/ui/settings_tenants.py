@@ -9,18 +9,20 @@ import streamlit as st
 
 from o365lic.store import Viewer
 from o365lic.ui import changes
-from o365lic.ui.actions import act, show_notice
+from o365lic.ui.actions import act, notify, show_notice
 from o365lic.ui.context import context
 from o365lic.ui.display import md, plural
 from o365lic.ui.reads import all_organizations, tenant_matches
 from o365lic.ui.settings_common import names_of
 from o365lic.ui.signin import allowed, not_allowed
+from o365lic.wording import connect_error, connect_problem
 
 __all__ = ["MATCH_FILTERS", "NEW_ORGANIZATION", "render"]
 
 NEW_ORGANIZATION = "Create a new organization"
 MATCH_FILTERS = ["Unmatched", "Matched", "Ignored"]
 _CONNECT_NOTICE = "connect_notice"
+_CONNECT_DETAIL = "connect_detail"
 _MATCH_NOTICE = "match_notice"
 _MATCH_VERSION = "match_table_version"
 
@@ -31,9 +33,20 @@ def _connect() -> None:
     choice = state.get("connect_organization_choice", NEW_ORGANIZATION)
     organization = state.get("connect_organization_new", "") if choice == NEW_ORGANIZATION else str(choice)
     tenant = state.get("connect_tenant_input", "")
+    state.pop(_CONNECT_DETAIL, None)
+    problem = connect_problem(tenant, organization)
+    if problem:
+        notify(_CONNECT_NOTICE, "error", problem)
+        return
 
     def connect(who: Viewer) -> str:
-        integration = changes.connect(context(), who, tenant, organization)
+        try:
+            integration = changes.connect(context(), who, tenant, organization)
+        except ValueError as exc:
+            plain, detail = connect_error(str(exc))
+            if detail:
+                state[_CONNECT_DETAIL] = detail
+            raise ValueError(plain) from None
         return (f"Connected tenant {integration.tenant_id} to {md(integration.organization)}. "
                 "Sync it on the Sync page.")
 
@@ -61,10 +74,14 @@ def _connect_form(viewer: Viewer) -> None:
         st.form_submit_button("Connect tenant", type="primary", on_click=_connect,
                               disabled=not allowed(viewer, "manage_integrations"))
     show_notice(_CONNECT_NOTICE)
+    detail = st.session_state.pop(_CONNECT_DETAIL, None)
+    if detail:
+        with st.expander("What Microsoft answered (for support)"):
+            st.text(detail)
 
 
 def _discover() -> None:
-    """Callback: partner discovery (``GET /contracts``), new tenants recorded as unmatched
+    """Callback: partner discovery (Microsoft's list of the partner's customers), new tenants recorded as unmatched
     (or matched at once when an organization has exactly their name)."""
     def discover(who: Viewer) -> str:
         found, added = changes.add_tenants_found(context(), who)
@@ -104,13 +121,13 @@ def _match_table(table: pd.DataFrame, state: str) -> Sequence[int]:
         table, hide_index=True, width="stretch", key=f"match_table_{state.lower()}_{version}",
         on_select="rerun", selection_mode="multi-row", column_order=columns,
         column_config={
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "domain": st.column_config.TextColumn("Domain"),
-            "suggestion": st.column_config.TextColumn("Suggested organization"),
-            "reason": st.column_config.TextColumn("Why"),
-            "organization": st.column_config.TextColumn("Organization"),
-            "status": st.column_config.TextColumn("Status"),
-            "tenant_id": st.column_config.TextColumn("Tenant ID"),
+            "tenant_name": st.column_config.TextColumn("Tenant", width=170),
+            "domain": st.column_config.TextColumn("Domain", width=210),
+            "suggestion": st.column_config.TextColumn("Suggested organization", width=190),
+            "reason": st.column_config.TextColumn("Why", width=170),
+            "organization": st.column_config.TextColumn("Organization", width=170),
+            "status": st.column_config.TextColumn("Status", width=110),
+            "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
         },
     )
     rows = list(event.selection.rows) if event is not None else []  # type: ignore[union-attr]
@@ -133,14 +150,14 @@ def _discover_and_match(viewer: Viewer) -> None:
     st.subheader("Discover & match tenants")
     ctx = context()
     may_manage = allowed(viewer, "manage_integrations")
-    left, right = st.columns([1, 3], vertical_alignment="center")
-    left.button("Discover tenants", key="discover_tenants", on_click=_discover, icon=":material/travel_explore:",
-                disabled=not may_manage or not ctx.settings.partner_tenant)
+    st.button("Discover tenants", key="discover_tenants", on_click=_discover, icon=":material/travel_explore:",
+                disabled=not may_manage or not ctx.settings.partner_tenant,
+                help="Asks Microsoft for the partner tenant's customers (Graph `GET /contracts`).")
     if not ctx.settings.partner_tenant:
-        right.caption("Set O365LIC_PARTNER_TENANT to the MSP's own tenant to discover its customers "
-                      "(`GET /contracts`).")
+        st.caption("To find your customers' tenants, set O365LIC_PARTNER_TENANT to your own (partner) "
+                      "tenant.")
     else:
-        right.caption("Lists the customer tenants of the partner tenant (`GET /contracts`). "
+        st.caption("Lists your customers' tenants as Microsoft knows them. "
                       "Unmatched and ignored tenants are not synced.")
     show_notice(_MATCH_NOTICE)
 

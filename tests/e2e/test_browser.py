@@ -40,8 +40,8 @@ def _expected_metrics(totals: dict[str, float]) -> list[str]:
             f"{int(totals['unused']):,}", f"{totals['utilisation'] * 100:.1f}%"]
 
 
-def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:  # noqa: ANN001
-    assert CSV_HEADER == tuple(HEADER_LINE.split(","))
+def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:
+    assert tuple(HEADER_LINE.split(",")) == CSV_HEADER
     readme_screenshot = Path(__file__).resolve().parents[2] / "docs" / "global.png"
     before = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
 

@@ -15,9 +15,9 @@ from o365lic.store import Store, list_integrations
 
 SYNC_TIMEOUT_MS = 90_000
 ROW_PX = 35  # row and header height of Streamlit's data grid, in CSS pixels
-#: The x of each editable column's middle: Select (70 px), Organization (180), Licenses (80), Paused (80).
+#: The x of each editable column's middle: Select (70 px), Organization (160), Licenses (90), Paused (80).
 SELECT_X = 35
-PAUSED_X = 70 + 180 + 80 + 40
+PAUSED_X = 70 + 160 + 90 + 40
 
 
 def _wait_idle(page: Page) -> None:
