@@ -123,10 +123,9 @@ def sidebar() -> None:
     from streamlit.runtime.scriptrunner import RerunException, StopException
 
     if is_demo_mode():
-        st.sidebar.caption(  # compact: a laptop's sidebar is narrow
-            ":material/science: **Demo mode**: fictitious tenants",
-            help="No O365LIC_CLIENT_ID is configured, so the app syncs fictitious customer tenants from "
-                 "the built-in Microsoft 365 simulator.")
+        st.sidebar.info(  # compact: a laptop's sidebar is narrow
+            "Demo mode: fictitious tenants from the built-in simulator.",
+            icon=":material/science:")
     try:
         who = viewer()
     except (RerunException, StopException):

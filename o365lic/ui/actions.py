@@ -50,9 +50,10 @@ def _acting_viewer() -> Viewer:
 
 
 def act(key: str, permission: Permission | None, action: Callable[[Viewer], str],
-        failure: str = "{exc}. Nothing was changed.") -> bool:
+        failure: str = "{Exc}. Nothing was changed.") -> bool:
     """Run ``action(viewer)`` if the viewer may (now) do ``permission``; its message or its error
-    is left under ``key``. True when it ran without error."""
+    is left under ``key`` (``failure`` words it: ``{exc}`` is the error as it is, ``{Exc}`` the
+    error starting with a capital letter). True when it ran without error."""
     try:
         who = _acting_viewer()
         if permission is not None and not can(who, permission):
@@ -61,9 +62,8 @@ def act(key: str, permission: Permission | None, action: Callable[[Viewer], str]
         message = action(who)
     except ACTION_ERRORS as exc:
         text = str(exc).rstrip(".")
-        if failure.startswith("{exc}"):  # the message starts with the error: a capital letter
-            text = text[:1].upper() + text[1:]
-        notify(key, "error", failure.format(exc=md(text)))  # may quote a name
+        # "{Exc}": the error as the start of a sentence, with a capital letter
+        notify(key, "error", failure.format(exc=md(text), Exc=md(text[:1].upper() + text[1:])))  # may quote a name
         return False
     except StoreError as exc:
         notify(key, "error", md(store_message(exc)))

@@ -67,7 +67,7 @@ def _save() -> None:
         save_alert_settings(context().store, rules, actor=who.email)
         return "Alert thresholds saved."
 
-    act(_NOTICE, "manage_integrations", save, failure="{exc}. Nothing was saved.")
+    act(_NOTICE, "manage_integrations", save, failure="{Exc}. Nothing was saved.")
 
 
 def render(viewer: Viewer) -> None:

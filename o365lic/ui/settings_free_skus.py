@@ -62,7 +62,7 @@ def _save(reset: bool) -> None:
         what = "Back to the default list" if reset else "Free SKUs saved"
         return f"{what}: {plural(changed, 'license')} re-flagged."
 
-    act(_NOTICE, "manage_integrations", save, failure="{exc}")
+    act(_NOTICE, "manage_integrations", save, failure="{Exc}")
 
 
 def render(viewer: Viewer) -> None:

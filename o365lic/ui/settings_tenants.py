@@ -50,7 +50,7 @@ def _connect() -> None:
         return (f"Connected tenant {integration.tenant_id} to {md(integration.organization)}. "
                 "Sync it on the Sync page.")
 
-    if act(_CONNECT_NOTICE, "manage_integrations", connect, failure="{exc}"):
+    if act(_CONNECT_NOTICE, "manage_integrations", connect, failure="{Exc}"):
         state["connect_tenant_input"] = ""
         state["connect_organization_new"] = ""
 

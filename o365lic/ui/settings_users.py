@@ -27,7 +27,7 @@ def _add_user() -> None:
         address = changes.save_user(context().store, who, email, name, role)
         return f"Saved {md(address)} as {role}."
 
-    if act(_NOTICE, "manage_users", add, failure="{exc}"):
+    if act(_NOTICE, "manage_users", add, failure="{Exc}"):
         state["new_user_email"] = ""
         state["new_user_name"] = ""
 
@@ -39,7 +39,7 @@ def _add_group() -> None:
     def add(who: Viewer) -> str:
         return f"Group {md(changes.save_group(context().store, who, name))} saved."
 
-    if act(_NOTICE, "manage_users", add, failure="{exc}"):
+    if act(_NOTICE, "manage_users", add, failure="{Exc}"):
         state["new_group_name"] = ""
 
 
@@ -56,7 +56,7 @@ def _save_members(group_names: dict[int, str]) -> None:
         changes.save_members(context().store, who, int(group_id), name, members)
         return f"{md(name)} has {plural(len(members), 'member')} now."
 
-    act(_NOTICE, "manage_users", save, failure="{exc}")
+    act(_NOTICE, "manage_users", save, failure="{Exc}")
 
 
 def render(viewer: Viewer) -> None:
