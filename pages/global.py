@@ -67,7 +67,7 @@ def render() -> None:
         st.page_link("pages/sync.py", label="Go to the Sync page", icon=":material/sync:")
         return
 
-    left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
+    left, middle, right = st.columns([3, 3, 2.6], vertical_alignment="bottom")
     organizations = left.multiselect(
         "Organization", ui.organization_names(viewer), key="global_organizations",
         placeholder="All organizations",

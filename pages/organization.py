@@ -170,7 +170,7 @@ def render() -> None:
         st.page_link("pages/settings.py", label="Go to the Settings page", icon=":material/settings:")
         return
 
-    left, right = st.columns([4, 1.4], vertical_alignment="bottom")
+    left, right = st.columns([4, 2], vertical_alignment="bottom")
     organization = left.selectbox("Organization", names, key="organization_name")
     include_free = right.toggle(
         "Include free SKUs", value=False, key="organization_include_free",

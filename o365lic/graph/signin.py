@@ -173,18 +173,21 @@ class GraphConnector:
     def _app(self, tenant_id: str) -> msal.ConfidentialClientApplication:
         with self._lock:
             app = self._apps.get(tenant_id)
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    self.settings.client_id,
-                    client_credential=self._credential(),
-                    authority=f"{self.settings.authority_host}/{tenant_id}",
-                    token_cache=self.token_cache,
-                    http_client=self._signin,
-                    http_cache={},  # this app's own throttling cache, dropped with the app
-                    instance_discovery=False,
-                )
-                self._apps[tenant_id] = app
+        if app is not None:
             return app
+        # Built outside the lock: MSAL reads the tenant's openid-configuration here (a round trip
+        # to Microsoft), and one tenant's round trip must not hold up every other tenant's.
+        app = msal.ConfidentialClientApplication(
+            self.settings.client_id,
+            client_credential=self._credential(),
+            authority=f"{self.settings.authority_host}/{tenant_id}",
+            token_cache=self.token_cache,
+            http_client=self._signin,
+            http_cache={},  # this app's own throttling cache, dropped with the app
+            instance_discovery=False,
+        )
+        with self._lock:
+            return self._apps.setdefault(tenant_id, app)
 
     def _drop_app(self, tenant_id: str) -> None:
         """Forget the tenant's MSAL app (and with it MSAL's throttling cache for the tenant)."""

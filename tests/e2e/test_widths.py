@@ -126,14 +126,9 @@ def test_nothing_is_cut_off_on_sync_and_settings(synced_server, sized_page: Page
     assert not {k: v for k, v in found.items() if v}, found
 
 
-_INCLUDE_FREE = pytest.mark.xfail(
-    strict=False, reason="the “Include free SKUs” toggle's label is cut off at 1024 px (a narrow column of the "
-                         "filters row): owned by the Global/Organization pages, reported to their engineer")
-
-
 @pytest.mark.parametrize(("name", "sized_page"), [
-    pytest.param("Global", "1024x768", marks=_INCLUDE_FREE), ("Global", "1400x1000"),
-    pytest.param("Organization", "1024x768", marks=_INCLUDE_FREE), ("Organization", "1400x1000"),
+    ("Global", "1024x768"), ("Global", "1400x1000"),
+    ("Organization", "1024x768"), ("Organization", "1400x1000"),
 ], indirect=["sized_page"])
 def test_nothing_is_cut_off_on_global_and_organization(synced_server, sized_page: Page, name: str,
                                                        tmp_path: Path) -> None:
