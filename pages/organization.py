@@ -26,7 +26,7 @@ USER_COLUMNS = {"Name": "display_name", "User principal name": "user_principal_n
 #: The synced fields shown read-only, two to a row: (label, column of ``reports.licenses``).
 SYNCED_FIELDS: tuple[tuple[tuple[str, str], tuple[str, str] | None], ...] = (
     (("License", "license_name"), ("SKU", "sku_part_number")),
-    (("SKU ID", "sku_id"), ("Tenant ID", "tenant_id")),
+    (("Product ID", "sku_id"), ("Tenant ID", "tenant_id")),
     (("Status", "status"), ("Free", "is_free")),
     (("Active", "active"), ("Consumed", "consumed")),
     (("Unused", "unused"), ("Over-assigned", "over_assigned")),
@@ -54,7 +54,7 @@ def _save_notes(asset_id: int) -> None:
         changes.save_notes(ui.context().store, who, asset_id, notes)
         return "Notes saved."
 
-    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{exc}")
+    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{Exc}")
 
 
 def _save_security(asset_id: int) -> None:
@@ -67,7 +67,7 @@ def _save_security(asset_id: int) -> None:
         return "Security saved: " + ("restricted to the chosen groups." if restricted
                                      else ALL_USERS_LABEL.lower() + ".")
 
-    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{exc}")
+    ui.act(_notice_key(asset_id), "edit_assets", save, failure="{Exc}")
 
 
 def _value(value: Any) -> str:
@@ -125,9 +125,14 @@ def _asset(row: Any, label: str, details: dict[str, Any], viewer: Viewer,
         with security_col:
             restricted = bool(details.get("restricted", False))
             current = [int(g) for g in details.get("group_ids", []) if int(g) in group_names]
-            choice = st.radio("Security", SECURITY_OPTIONS, index=1 if restricted else 0,
+            # restricting needs a group to restrict to: without one, the option is not offered
+            options = SECURITY_OPTIONS if group_names or restricted else SECURITY_OPTIONS[:1]
+            choice = st.radio("Security", options, index=1 if restricted else 0,
                               key=f"security_{asset_id}", disabled=not may_edit,
                               help="Who may see this license asset (Administrators see everything).")
+            if len(options) == 1:
+                st.caption("To restrict this license to some people, create a group on the Settings page "
+                           "(Users & groups) first.")
             st.multiselect("Groups", list(group_names), default=current, key=f"security_groups_{asset_id}",
                            format_func=lambda g: group_names.get(int(g), f"group {g}"),
                            disabled=not may_edit or choice != RESTRICTED_LABEL,

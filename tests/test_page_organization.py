@@ -22,6 +22,7 @@ from o365lic.store import (
     update_asset,
     viewer_for,
 )
+from o365lic.ui.reads import clear_caches
 
 PAGE = "pages/organization.py"
 
@@ -217,7 +218,7 @@ def test_security_settings_save_and_refuse_no_group(app_db: Path) -> None:
     assert at.multiselect(key=f"security_groups_{asset_id}").disabled
     radio.set_value("Restricted to chosen groups").run()
     at.button(key=f"save_security_{asset_id}").click().run()  # no group chosen
-    assert [e.value for e in at.error] == ["choose at least one group to restrict the asset to"]
+    assert [e.value for e in at.error] == ["Choose at least one group to restrict the asset to"]
     assert asset_groups(store, asset_id) == (False, [])
     at.multiselect(key=f"security_groups_{asset_id}").select(group)
     at.button(key=f"save_security_{asset_id}").click().run()
@@ -226,6 +227,20 @@ def test_security_settings_save_and_refuse_no_group(app_db: Path) -> None:
     at.radio(key=f"security_{asset_id}").set_value(ALL_USERS_LABEL).run()
     at.button(key=f"save_security_{asset_id}").click().run()
     assert asset_groups(store, asset_id) == (False, [])
+
+
+def test_restricting_is_not_offered_before_a_group_exists(app_db: Path) -> None:
+    store = synced(app_db)
+    name = reports.organization_names(store)[0]
+    asset_id = int(reports.licenses(store, organizations=[name]).iloc[0].asset_id)
+    at = open_page(PAGE)
+    at.selectbox(key="organization_name").select(name).run()
+    assert at.radio(key=f"security_{asset_id}").options == [ALL_USERS_LABEL]
+    assert any("create a group on the Settings page" in c.value for c in at.caption)
+    add_group(store, "Finance")  # on the Settings page, which clears the page caches
+    clear_caches()
+    at.run()
+    assert at.radio(key=f"security_{asset_id}").options == [ALL_USERS_LABEL, "Restricted to chosen groups"]
 
 
 def test_read_only_viewer_cannot_edit_notes_or_security(app_db: Path, monkeypatch) -> None:
