@@ -23,6 +23,7 @@ __all__ = [
     "COST_COLUMNS",
     "NO_PRICE",
     "apply_prices",
+    "card_amount",
     "cost_totals",
     "costs_csv",
     "money",
@@ -118,6 +119,14 @@ def money(amount: Any, currency: Any) -> str:
     if amount is None or currency is None or (isinstance(amount, float) and math.isnan(amount)):
         return NO_PRICE
     return f"{currency} {float(amount):,.2f}"
+
+
+def card_amount(amount: Any) -> str:
+    """A headline card's amount: whole units with separators (``1,955``), the currency being in
+    the card's label, so that a year's cost fits a narrow card; "no price" for a missing amount."""
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return NO_PRICE
+    return f"{float(amount):,.0f}"
 
 
 def _amount(value: Any) -> str:

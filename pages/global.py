@@ -81,7 +81,7 @@ def render() -> None:
              "counted apart from the paid totals.",
     )
     fresh_only = right.toggle(
-        "Leave out paused, disconnected, stale", value=False, key="global_fresh_only",
+        "Hide stale data", value=False, key="global_fresh_only",
         help="Leave out the licenses of paused tenants, of tenants disconnected with their data kept, "
              "and of tenants not synced successfully within the alert threshold.",
     )

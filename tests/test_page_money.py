@@ -63,12 +63,15 @@ def test_costs_are_price_times_seats_per_currency_and_no_price_apart(app_db: Pat
     table = cost_reports.license_costs(store)
     totals = costs.cost_totals(table)
     assert sorted(totals["currency"]) == ["EUR", "USD"]
-    shown = metric_values(at)
-    for row in totals.itertuples():
-        assert shown[f"Monthly cost ({row.currency})"] == costs.money(row.monthly_cost, row.currency)
-        assert shown[f"Annual cost ({row.currency})"] == costs.money(row.monthly_cost * 12, row.currency)
-        assert shown[f"Unused monthly cost ({row.currency})"] == costs.money(row.unused_monthly_cost, row.currency)
-    assert not [label for label in shown if "cost" in label.lower() and "(" not in label]  # never summed
+    # one row of four cost cards per currency, under its "Costs in <currency>" caption: never a sum
+    labels = ("Monthly cost", "Annual cost", "Unused monthly", "Unused annual")
+    cards = [m.value for m in at.metric if m.label in labels]
+    assert [m.label for m in at.metric if m.label in labels] == list(labels) * len(totals)
+    shown_currencies = [c.value.removeprefix("Costs in ") for c in at.caption if c.value.startswith("Costs in ")]
+    assert shown_currencies == list(totals["currency"])
+    for i, row in enumerate(totals.itertuples()):
+        assert cards[4 * i: 4 * i + 4] == [f"{row.monthly_cost:,.0f}", f"{row.monthly_cost * 12:,.0f}",
+                                           f"{row.unused_monthly_cost:,.0f}", f"{row.unused_monthly_cost * 12:,.0f}"]
     page = _licenses(at)
     for row in page.itertuples():
         if pd.isna(row.monthly_price):

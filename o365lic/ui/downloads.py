@@ -19,7 +19,8 @@ def csv_and_xlsx(sheet: pd.DataFrame, title: str, organization: str | None, *, k
                  csv: bytes | None = None, label: str = "Download", csv_label: str | None = None) -> None:
     """Two buttons side by side: "{label} CSV" (``csv`` if given, else :func:`sheet_csv`,
     formula-guarded) and "{label} Excel" (:func:`workbook_bytes`, text never a formula)."""
-    left, right, _ = st.columns([1, 1, 3])
+    row = st.container(horizontal=True)  # each button as wide as its label: never cut off
+    left = right = row
     data = csv if csv is not None else sheet_csv(sheet).encode("utf-8")
     left.download_button(csv_label or f"{label} CSV", data=data, file_name=download_name(title, organization, "csv"),
                          mime="text/csv", on_click="ignore", icon=":material/download:", key=f"{key}_csv")

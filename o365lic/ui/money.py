@@ -9,7 +9,7 @@ import streamlit as st
 
 from o365lic import insight_charts
 from o365lic.charts import DEFAULT_TOP
-from o365lic.costs import cost_totals, money, unpriced_summary, unused_cost_by_organization
+from o365lic.costs import card_amount, cost_totals, unpriced_summary, unused_cost_by_organization
 from o365lic.ui.display import format_count, md, plural
 
 __all__ = ["show_costs", "unused_cost_chart"]
@@ -23,14 +23,15 @@ def show_costs(costs: pd.DataFrame) -> None:
     totals = cost_totals(costs)
     for row in totals.itertuples(index=False):
         currency = str(row.currency)
+        st.caption(f"Costs in {currency}")  # the currency once, so the cards' labels fit a laptop
         m, y, um, uy = st.columns(4)
-        m.metric(f"Monthly cost ({currency})", money(row.monthly_cost, currency), border=True,
-                 help="Active × monthly price, licenses with a price in this currency")
-        y.metric(f"Annual cost ({currency})", money(row.annual_cost, currency), border=True,
+        m.metric("Monthly cost", card_amount(row.monthly_cost), border=True,
+                 help=f"Active × monthly price, in {currency} (licenses priced in {currency})")
+        y.metric("Annual cost", card_amount(row.annual_cost), border=True,
                  help="12 × the monthly cost")
-        um.metric(f"Unused monthly cost ({currency})", money(row.unused_monthly_cost, currency), border=True,
+        um.metric("Unused monthly", card_amount(row.unused_monthly_cost), border=True,
                   help="Unused × monthly price: what idle seats cost")
-        uy.metric(f"Unused annual cost ({currency})", money(row.unused_annual_cost, currency), border=True,
+        uy.metric("Unused annual", card_amount(row.unused_annual_cost), border=True,
                   help="12 × the unused monthly cost")
     unpriced = unpriced_summary(costs)
     if unpriced["licenses"]:
