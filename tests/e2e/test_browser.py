@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -30,14 +31,16 @@ def _wait_idle(page: Page) -> None:
 
 
 def _metrics(page: Page) -> list[str]:
+    """The five headline cards (Active, Consumed, Unused, Over-assigned, Utilisation); the cost
+    cards follow them."""
     values = page.get_by_test_id("stMetricValue")
-    expect(values).to_have_count(4)
-    return [text.strip() for text in values.all_inner_texts()]
+    expect(values.nth(4)).to_be_visible()
+    return [text.strip() for text in values.all_inner_texts()[:5]]
 
 
 def _expected_metrics(totals: dict[str, float]) -> list[str]:
-    return [f"{int(totals['active']):,}", f"{int(totals['consumed']):,}",
-            f"{int(totals['unused']):,}", f"{totals['utilisation'] * 100:.1f}%"]
+    return [f"{int(totals['active']):,}", f"{int(totals['consumed']):,}", f"{int(totals['unused']):,}",
+            f"{int(totals['over_assigned']):,}", f"{totals['utilisation'] * 100:.1f}%"]
 
 
 def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:
@@ -62,8 +65,8 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_pat
     store = Store(streamlit_server.db_path)
     organizations = reports.organization_names(store)
     assert len(organizations) == 6
-    for name in organizations:  # one OK line per tenant in the status box
-        expect(page.get_by_text(re.compile(rf"^OK\s+{re.escape(name)} \("))).to_be_visible()
+    for name in organizations:  # one OK line per tenant in the status box, in plain words
+        expect(page.get_by_text(re.compile(rf"^OK: {re.escape(name)} — \d+ licenses?, \d+ users?"))).to_be_visible()
 
     # Global: every organization, metrics as the store sums them, the chart; screenshot for the README.
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Global", exact=True).click()
@@ -71,7 +74,7 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_pat
     _wait_idle(page)
     assert _metrics(page) == _expected_metrics(reports.totals(store))
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
-    expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+    expect(page.locator(".st-key-global_download_csv").get_by_role("button")).to_be_visible()
     page.wait_for_timeout(1_000)  # let the chart and the grid finish drawing
     screenshot = tmp_path / "global.png"
     page.screenshot(path=str(screenshot))
@@ -90,15 +93,15 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_pat
     options.filter(has_text=re.compile(rf"^{re.escape(chosen)}$")).click()
     page.keyboard.press("Escape")
     licenses = reports.licenses(store, organizations=[chosen])
-    expect(page.get_by_text(re.compile(rf"^{len(licenses)} licenses? in 1 organization\b"))).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"^{len(licenses)} paid licenses? in 1 organization\b"))).to_be_visible()
     _wait_idle(page)  # the download button below the caption carries the filtered CSV only then
     assert _metrics(page) == _expected_metrics(reports.totals(store, organizations=[chosen]))
 
     # Download CSV: exactly that organization's licenses.
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download CSV").click()
+        page.locator(".st-key-global_download_csv").get_by_role("button").click()
     download = download_info.value
-    assert download.suggested_filename == "office365-licenses.csv"
+    assert download.suggested_filename == f"Office 365 Licenses - {chosen} - {date.today().isoformat()}.csv"
     text = Path(download.path()).read_bytes().decode("utf-8")
     assert text.splitlines()[0] == HEADER_LINE
     rows = list(csv.reader(io.StringIO(text)))[1:]
