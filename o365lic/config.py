@@ -8,8 +8,9 @@ Secrets live only in the returned object, whose ``repr`` hides them; nothing her
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "Settings",
     "load_settings",
+    "split_targets",
 ]
 
 DEFAULT_DB = "data/o365lic.duckdb"
@@ -192,3 +194,17 @@ def load_settings(
             "O365LIC_PRODUCT_NAMES_URL", get("O365LIC_PRODUCT_NAMES_URL") or DEFAULT_PRODUCT_NAMES_URL),
         notify_urls=get("O365LIC_NOTIFY_URLS"),
     )
+
+
+_SPLIT = re.compile(r"[\s,]+(?=[A-Za-z][A-Za-z0-9+.-]*://)|\s+")
+
+
+def split_targets(urls: str | Sequence[str] | None) -> list[str]:
+    """The apprise URLs in a setting's text (separated by spaces, newlines or commas) or a list."""
+    if urls is None:
+        return []
+    items = [urls] if isinstance(urls, str) else list(urls)
+    out: list[str] = []
+    for item in items:
+        out.extend(u.strip().rstrip(",") for u in _SPLIT.split(item or "") if u.strip().rstrip(","))
+    return out

@@ -21,13 +21,13 @@ from pathlib import Path
 import apprise
 
 from o365lic.alerts import alerts, alerts_text
+from o365lic.config import split_targets
 from o365lic.report import report_data, report_filename, summary_lines, write_report
 from o365lic.store import Store
 from o365lic.text import scrub_secrets
 
 __all__ = ["Delivery", "NotifyError", "deliver", "safe_text", "send_alerts", "send_reports", "split_targets"]
 
-_SPLIT = re.compile(r"[\s,]+(?=[A-Za-z][A-Za-z0-9+.-]*://)|\s+")
 _quiet = threading.Lock()
 
 
@@ -42,17 +42,6 @@ class Delivery:
     sent: int = 0
     failed: list[str] = field(default_factory=list)
     messages: int = 0
-
-
-def split_targets(urls: str | Sequence[str] | None) -> list[str]:
-    """The apprise URLs in a setting's text (separated by spaces, newlines or commas) or a list."""
-    if urls is None:
-        return []
-    items = [urls] if isinstance(urls, str) else list(urls)
-    out: list[str] = []
-    for item in items:
-        out.extend(u.strip().rstrip(",") for u in _SPLIT.split(item or "") if u.strip().rstrip(","))
-    return out
 
 
 def _label(index: int, url: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ from o365lic.cli.errors import (
     os_reason,
 )
 from o365lic.cli.output import ScrubbedStream, cli_actor, quiet_stdout
-from o365lic.config import Settings, load_settings
+from o365lic.config import Settings, load_settings, split_targets
 from o365lic.export import guard_cell, iso_utc, licenses_csv
 from o365lic.graph import (
     GraphError,
@@ -399,7 +398,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             database = Path(settings.db_path)
             for stream in (scrubbed_out, scrubbed_err):
                 stream.add_secret(settings.client_secret)
-                for url in re.split(r"[\s,]+", settings.notify_urls or ""):
+                for url in split_targets(settings.notify_urls):
                     stream.add_secret(url)
             code = COMMANDS[args.command](args, settings, stdout, stderr)
         stdout.flush()
