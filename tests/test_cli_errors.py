@@ -239,7 +239,7 @@ def test_ctrl_c_in_process_is_one_line_and_130(connected: Store, monkeypatch: py
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("o365lic.cli.sync_tenants", interrupted)
+    monkeypatch.setattr("o365lic.cli.commands.sync_tenants", interrupted)
     code, _, err = run("sync")
     assert code == 130 and err == "interrupted\n"
 
@@ -279,7 +279,7 @@ def test_a_secret_echoed_url_encoded_never_reaches_the_terminal(
         raise GraphError(f"bad request body: client_id=x&client_secret={quote_plus(SECRET)}&scope=y "
                          f"(also {quote(SECRET, safe='')} and {SECRET})", tenant_id="partner", call="GET /contracts")
 
-    monkeypatch.setattr("o365lic.cli.discover_tenants", echoing_server)
+    monkeypatch.setattr("o365lic.cli.tenants.discover_tenants", echoing_server)
     code, out, err = run("tenants", "discover")
     assert code == 1 and "***" in one_clear_line(err)
     for form in secret_forms(SECRET):
@@ -289,7 +289,7 @@ def test_a_secret_echoed_url_encoded_never_reaches_the_terminal(
         return [{"tenant_id": "11111111-1111-1111-1111-111111111111", "domain": "x.example",
                  "name": f"echo {quote_plus(SECRET)}"}]
 
-    monkeypatch.setattr("o365lic.cli.discover_tenants", echoing_names)
+    monkeypatch.setattr("o365lic.cli.tenants.discover_tenants", echoing_names)
     code, out, err = run("tenants", "discover")
     assert code == 0 and "echo ***" in out
     for form in secret_forms(SECRET):
@@ -300,7 +300,7 @@ def test_an_unexpected_error_is_still_one_line(connected: Store, monkeypatch: py
     def broken(*args: object, **kwargs: object) -> None:
         raise TypeError("something nobody foresaw\nsecond line")
 
-    monkeypatch.setattr("o365lic.cli.list_integrations", broken)
+    monkeypatch.setattr("o365lic.cli.tenants.list_integrations", broken)
     code, _, err = run("tenants", "list")
     assert code == 1
     assert one_clear_line(err) == "error: unexpected TypeError: something nobody foresaw; second line"

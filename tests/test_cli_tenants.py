@@ -123,7 +123,7 @@ def test_names_printed_to_the_terminal_have_no_control_characters(
         return [{"tenant_id": "44444444-4444-4444-4444-444444444444", "domain": "x\x1b[2J.example",
                  "name": "\x1b]0;owned\x07Clear\x1b[8m Name"}]
 
-    monkeypatch.setattr("o365lic.cli.discover_tenants", hostile)
+    monkeypatch.setattr("o365lic.cli.tenants.discover_tenants", hostile)
     code, out, _ = run("tenants", "discover")
     assert code == 0 and "Clear Name" in out
     code, listed, _ = run("tenants", "list")

@@ -30,6 +30,7 @@ __all__ = [
     "open_store",
     "port_number",
     "positive_int",
+    "runtime_settings",
     "tenant_ids",
     "terminal_name",
     "utc_text",
@@ -53,6 +54,15 @@ def open_store(settings: Settings) -> Store:
                                    "(set O365LIC_DB to another path)")
                 break
     return Store(path)
+
+
+def runtime_settings(settings: Settings, store: Store) -> Settings:
+    """Settings for talking to Microsoft, or to the simulator in demo mode (its tenants connected)."""
+    if settings.demo_mode:
+        resolved = demo.runtime_settings(settings)
+        demo.ensure_demo_tenants(store)
+        return resolved
+    return settings
 
 
 def tenant_ids(store: Store, settings: Settings, tenants: Sequence[str]) -> list[str]:
