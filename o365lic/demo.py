@@ -13,6 +13,7 @@ import threading
 from o365lic.config import Settings
 from o365lic.simulator import Simulator, generate_tenants, start_simulator
 from o365lic.store import Store, add_integration, list_integrations
+from o365lic.store.app_state import flag_is_set, set_flag
 from o365lic.store.prices import install_demo_prices
 
 __all__ = ["DEMO_SEED", "DEMO_TENANTS", "demo_simulator", "ensure_demo_tenants", "runtime_settings"]
@@ -49,16 +50,13 @@ def runtime_settings(settings: Settings) -> Settings:
 def ensure_demo_tenants(store: Store) -> int:
     """Connect the demo tenants to a database that has never had any, with the demo's example
     price list (never over a user's own); returns how many tenants were connected."""
-    if list_integrations(store) or store.scalar(
-        "SELECT count(*) FROM app_state WHERE key = 'demo_seeded'"
-    ):
+    if list_integrations(store) or flag_is_set(store, "demo_seeded"):
         install_demo_prices(store)
         return 0
     tenants = generate_tenants(DEMO_TENANTS, DEMO_SEED)
     for tenant in tenants:
         add_integration(store, tenant.tenant_id, tenant.display_name,
                         tenant_name=tenant.display_name, default_domain=tenant.domains[0], actor="demo")
-    with store.transaction() as con:
-        con.execute("INSERT INTO app_state (key, value) VALUES ('demo_seeded', 'yes')")
+    set_flag(store, "demo_seeded")
     install_demo_prices(store)
     return len(tenants)
