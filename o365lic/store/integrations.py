@@ -56,7 +56,31 @@ def tenant_subject(con: duckdb.DuckDBPyConnection, integration_id: int) -> str:
     return f"tenant {row[0]}" + (f" ({row[1]})" if row[1] else "")
 
 
-_STATUS_SQL = """
+#: Each field of :class:`Integration` and the SQL that reads it: the one column list of
+#: :data:`_STATUS_SQL`, whose columns are named after the fields.
+_FIELDS: dict[str, str] = {
+    "id": "i.id",
+    "tenant_id": "i.tenant_id",
+    "tenant_name": "i.tenant_name",
+    "default_domain": "i.default_domain",
+    "organization_id": "i.organization_id",
+    "organization": "o.name",
+    "sync_licenses": "i.sync_licenses",
+    "paused": "i.paused",
+    "sync_interval_minutes": "i.sync_interval_minutes",
+    "status": """CASE WHEN i.paused THEN 'Paused'
+            WHEN lr.outcome = 'running' THEN 'Syncing...'
+            WHEN lf.outcome IS NULL THEN 'Never synced'
+            WHEN lf.outcome = 'ok' THEN 'OK'
+            ELSE 'Error' END""",
+    "last_sync_at": "lf.last_sync_at",
+    "last_success_at": "lf.last_success_at",
+    "last_error": "CASE WHEN lf.outcome IN ('error', 'interrupted') THEN lf.error END",
+    "match_state": "i.match_state",
+    "verified_domains": "i.verified_domains",
+}
+
+_STATUS_SQL = f"""
 WITH last_run AS (
     SELECT integration_id,
            arg_max(outcome, id) AS outcome,
@@ -70,16 +94,7 @@ WITH last_run AS (
            max(finished_at) FILTER (WHERE outcome = 'ok') AS last_success_at
     FROM sync_runs WHERE outcome <> 'running' GROUP BY integration_id
 )
-SELECT i.id, i.tenant_id, i.tenant_name, i.default_domain, i.organization_id, o.name,
-       i.sync_licenses, i.paused, i.sync_interval_minutes,
-       CASE WHEN i.paused THEN 'Paused'
-            WHEN lr.outcome = 'running' THEN 'Syncing...'
-            WHEN lf.outcome IS NULL THEN 'Never synced'
-            WHEN lf.outcome = 'ok' THEN 'OK'
-            ELSE 'Error' END AS status,
-       lf.last_sync_at, lf.last_success_at,
-       CASE WHEN lf.outcome IN ('error', 'interrupted') THEN lf.error END AS last_error,
-       i.match_state, i.verified_domains
+SELECT {", ".join(f'{sql} AS "{name}"' for name, sql in _FIELDS.items())}
 FROM integrations i
 LEFT JOIN organizations o ON o.id = i.organization_id
 LEFT JOIN last_run lr ON lr.integration_id = i.id
@@ -89,13 +104,12 @@ WHERE i.disconnected_at IS NULL
 
 
 def _integration(row: tuple[Any, ...]) -> Integration:
-    return Integration(
-        id=row[0], tenant_id=row[1], tenant_name=row[2], default_domain=row[3],
-        organization_id=row[4], organization=row[5], sync_licenses=bool(row[6]),
-        paused=bool(row[7]), sync_interval_minutes=int(row[8]), status=row[9],
-        last_sync_at=row[10], last_success_at=row[11], last_error=row[12],
-        match_state=row[13], verified_domains=tuple(row[14] or ()),
-    )
+    """An :class:`Integration` from a row of :data:`_STATUS_SQL`, field by field name."""
+    value = dict(zip(_FIELDS, row, strict=True))
+    value.update(sync_licenses=bool(value["sync_licenses"]), paused=bool(value["paused"]),
+                 sync_interval_minutes=int(value["sync_interval_minutes"]),
+                 verified_domains=tuple(value["verified_domains"] or ()))
+    return Integration(**value)
 
 
 def list_integrations(store: Store, match_state: MatchState | None = None) -> list[Integration]:
