@@ -7,16 +7,20 @@ The confirmation rule of a disconnect (what a person must type) lives here too.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import get_args
 
-from o365lic.store import DISCONNECT_LABELS, DisconnectMode, DisconnectReport
+from o365lic.store import DisconnectMode, DisconnectReport
 
 __all__ = [
     "DISCONNECT_CONSEQUENCES",
+    "DISCONNECT_LABELS",
     "MAX_INTERVAL_MINUTES",
     "confirmation_words",
     "confirms",
     "connect_error",
     "connect_problem",
+    "disconnect_line",
     "disconnect_report",
     "free_sku_warnings",
     "interval_problem",
@@ -30,6 +34,12 @@ __all__ = [
 #: The longest sync interval a tenant may have: one year.
 MAX_INTERVAL_MINUTES = 525_600
 
+#: The exact labels of the two disconnect options, as IT Glue words them (Settings and CLI help).
+DISCONNECT_LABELS: Mapping[DisconnectMode, str] = {
+    "keep-data": "Permanently disconnect records from Office 365 but keep all data",
+    "delete-data": "Permanently delete all data including all related/child records",
+}
+
 DISCONNECT_CONSEQUENCES: dict[DisconnectMode, str] = {
     "keep-data": "Syncing stops for good. Its license assets, the “Office 365 Licenses” type and the sync "
                  "history stay, no longer marked as synced.",
@@ -37,7 +47,7 @@ DISCONNECT_CONSEQUENCES: dict[DisconnectMode, str] = {
                    "history are deleted (and the “Office 365 Licenses” type when no other tenant uses it). "
                    "Organizations and contacts stay.",
 }
-assert set(DISCONNECT_CONSEQUENCES) == set(DISCONNECT_LABELS)
+assert set(DISCONNECT_CONSEQUENCES) == set(DISCONNECT_LABELS) == set(get_args(DisconnectMode))
 
 
 def plural(count: float, word: str, many: str | None = None) -> str:
@@ -58,6 +68,15 @@ def disconnect_report(report: DisconnectReport, who: str) -> str:
     if report.type_deleted:
         line += "; the “Office 365 Licenses” type was deleted too (no other tenant uses it)"
     return line + ". Organizations and contacts stay."
+
+
+def disconnect_line(report: DisconnectReport) -> str:
+    """What a disconnect did, as ``python -m o365lic disconnect`` prints it (one terminal line)."""
+    if report.mode == "keep-data":
+        return f"disconnected {report.tenant_id}; kept {report.assets} license assets and their history"
+    return (f"disconnected {report.tenant_id}; deleted {report.assets} license assets, {report.tags} tags, "
+            f"{report.snapshots} history rows" + ("; the Office 365 Licenses type is gone too"
+                                                  if report.type_deleted else ""))
 
 
 def confirmation_words(tenant_id: str, organization: str | None) -> list[str]:

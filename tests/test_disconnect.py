@@ -6,7 +6,7 @@ import pytest
 
 from o365lic.simulator import Simulator
 from o365lic.store import (
-    DISCONNECT_LABELS,
+    DisconnectReport,
     IntegrationError,
     Store,
     add_integration,
@@ -15,6 +15,7 @@ from o365lic.store import (
     list_integrations,
 )
 from o365lic.sync import sync_tenants
+from o365lic.wording import DISCONNECT_LABELS, disconnect_line, disconnect_report
 from tests.conftest import connect_all, settings_for
 
 TABLES = ("organizations", "contacts", "integrations", "flexible_asset_types", "flexible_asset_fields",
@@ -42,6 +43,17 @@ def test_the_labels_are_exact() -> None:
         "keep-data": "Permanently disconnect records from Office 365 but keep all data",
         "delete-data": "Permanently delete all data including all related/child records",
     }
+
+
+def test_the_terminal_and_the_page_report_a_disconnect_from_one_place() -> None:
+    tenant = "11111111-1111-1111-1111-111111111111"
+    kept = DisconnectReport(tenant, "keep-data", assets=3, tags=7, snapshots=1, type_deleted=False)
+    gone = DisconnectReport(tenant, "delete-data", assets=3, tags=7, snapshots=1, type_deleted=True)
+    assert disconnect_line(kept) == f"disconnected {tenant}; kept 3 license assets and their history"
+    assert disconnect_line(gone) == (f"disconnected {tenant}; deleted 3 license assets, 7 tags, 1 history rows; "
+                                     "the Office 365 Licenses type is gone too")
+    assert disconnect_report(kept, "Contoso") == ("Disconnected Contoso: syncing stopped; 3 license assets, "
+                                                  "7 tags and 1 entry of license history kept (no longer synced).")
 
 
 def test_keep_data_stops_syncing_and_keeps_every_row(sim: Simulator, store: Store, db_path) -> None:

@@ -25,7 +25,6 @@ from streamlit.testing.v1 import AppTest
 from o365lic import demo
 from o365lic.simulator import generate_tenants
 from o365lic.store import (
-    DISCONNECT_LABELS,
     ROLES,
     Viewer,
     get_integration,
@@ -34,6 +33,7 @@ from o365lic.store import (
     list_integrations,
     list_organizations,
 )
+from o365lic.wording import DISCONNECT_LABELS
 
 PAGE = "pages/settings.py"
 

@@ -20,6 +20,7 @@ from o365lic.store import DisconnectMode, disconnect_tenant, list_organizations
 from o365lic.store.audit import audit_log
 from o365lic.sync import TenantSyncResult, sync_tenants
 from o365lic.text import clean_name
+from o365lic.wording import disconnect_line
 
 __all__ = ["audit_command", "disconnect_command", "export_command", "names_command", "simulate_command",
            "sync_command"]
@@ -75,12 +76,7 @@ def disconnect_command(args: argparse.Namespace, settings: Settings, out: TextIO
     mode: DisconnectMode = "keep-data" if args.keep_data else "delete-data"
     tenant_id = tenant_ids(store, settings, [args.tenant])[0]
     report = disconnect_tenant(store, tenant_id, mode, actor=cli_actor())
-    if mode == "keep-data":
-        print(f"disconnected {report.tenant_id}; kept {report.assets} license assets and their history", file=out)
-    else:
-        print(f"disconnected {report.tenant_id}; deleted {report.assets} license assets, {report.tags} tags, "
-              f"{report.snapshots} history rows" + ("; the Office 365 Licenses type is gone too"
-                                                    if report.type_deleted else ""), file=out)
+    print(disconnect_line(report), file=out)
     return EXIT_OK
 
 

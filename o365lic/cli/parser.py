@@ -12,8 +12,8 @@ from pathlib import Path
 from o365lic import cli_reports
 from o365lic.cli import downloads
 from o365lic.cli.common import TENANT_HELP, interval_minutes, port_number, positive_int
-from o365lic.store import DISCONNECT_LABELS
 from o365lic.store.integrations import MAX_INTERVAL_MINUTES
+from o365lic.wording import DISCONNECT_LABELS
 
 __all__ = ["DESCRIPTION", "EPILOG", "build_parser"]
 

@@ -27,11 +27,7 @@ from o365lic.store.database import (
     StoreLocationError,
     StoreReadOnlyError,
 )
-from o365lic.store.disconnect import (
-    DISCONNECT_LABELS,
-    DisconnectReport,
-    disconnect_tenant,
-)
+from o365lic.store.disconnect import DisconnectReport, disconnect_tenant
 from o365lic.store.integrations import (
     IntegrationError,
     add_integration,
@@ -91,7 +87,6 @@ from o365lic.store.security import (
 
 __all__ = [
     "ALL_USERS_LABEL",
-    "DISCONNECT_LABELS",
     "LICENSE_TYPE_NAME",
     "LOCAL_ADMINISTRATOR",
     "ROLES",

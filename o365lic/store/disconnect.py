@@ -1,10 +1,11 @@
-"""The two disconnect modes of the Office 365 integration (SPEC section 8)."""
+"""The two disconnect modes of the Office 365 integration (SPEC section 8): what each one
+changes. Their labels and the sentences reporting them are in :mod:`o365lic.wording`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import get_args
 
 from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
@@ -16,13 +17,7 @@ from o365lic.store.integrations import (
 from o365lic.store.records import DisconnectMode
 from o365lic.store.schema import LICENSE_TYPE_NAME
 
-__all__ = ["DISCONNECT_LABELS", "DisconnectReport", "disconnect_tenant"]
-
-#: The exact labels of the two options, as IT Glue words them.
-DISCONNECT_LABELS: Mapping[DisconnectMode, str] = {
-    "keep-data": "Permanently disconnect records from Office 365 but keep all data",
-    "delete-data": "Permanently delete all data including all related/child records",
-}
+__all__ = ["DisconnectReport", "disconnect_tenant"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ def disconnect_tenant(
     Either way the organizations and contacts the integration created stay, and so does the
     audit entry of the disconnect. Connecting the tenant again starts a new integration.
     """
-    if mode not in DISCONNECT_LABELS:
+    if mode not in get_args(DisconnectMode):
         raise IntegrationError(f"unknown disconnect mode {mode!r}: use keep-data or delete-data")
     tenant = tenant_id.strip().lower()
     now = datetime.now(UTC)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from o365lic.store import DISCONNECT_LABELS, Viewer
+from o365lic.store import Viewer
 from o365lic.ui import changes
 from o365lic.ui.actions import act, notify
 from o365lic.ui.context import context
@@ -17,6 +17,7 @@ from o365lic.ui.reads import tenant_matches
 from o365lic.ui.settings_common import managed_section
 from o365lic.wording import (
     DISCONNECT_CONSEQUENCES,
+    DISCONNECT_LABELS,
     confirmation_words,
     confirms,
     disconnect_report,
