@@ -87,8 +87,8 @@ def _organizations(store: Store, name: str | None) -> list[str] | None:
 def export_costs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """``export --costs``: the cost CSV, to stdout or ``--out``."""
     store = _store(settings)
-    table = license_costs(store, organizations=_organizations(store, args.organization),
-                          include_free=not args.without_free)
+    table = license_costs(store, reports.LicenseFilter.of(_organizations(store, args.organization),
+                                                          include_free=not args.without_free))
     text = costs_csv(table)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,21 +1,24 @@
 """Money the data already shows: licenses to reclaim, overlapping licenses, per-SKU totals.
 
-Readers take the viewer like :mod:`o365lic.reports`: a license the viewer may not see is
-left out (and so is an overlap one of whose licenses is hidden). Free and viral SKUs are left
-out by default: they cost nothing to keep.
+Readers take a :class:`~o365lic.reports.LicenseFilter` (or its parts) like
+:mod:`o365lic.reports`: a license the viewer may not see is left out (and so is an overlap one
+of whose licenses is hidden). Free and viral SKUs are left out by default: they cost nothing to
+keep. The lists of users (reclaimable, overlapping) do not search: they take the filter's
+organizations, free SKUs and viewer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Unpack
 
 import pandas as pd
 
 from o365lic import reports
 from o365lic.card_totals import license_kind
 from o365lic.overlaps import OVERLAPS
-from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
+from o365lic.reports import FilterParts, LicenseFilter, chosen_filter
+from o365lic.store import Store, visibility_clause
 
 __all__ = [
     "OVERLAP_COLUMNS",
@@ -35,32 +38,25 @@ SKU_TOTAL_COLUMNS = ["license_name", "sku_part_number", "kind", "organizations",
                      "unused", "over_assigned", "licenses"]
 
 
-def _scope(alias: str, organizations: Sequence[str] | None, include_free: bool,
-           viewer: Viewer) -> tuple[str, list[Any]]:
+def _scope(alias: str, chosen: LicenseFilter) -> tuple[str, list[Any]]:
     """A condition on one ``office365_licenses`` row (``alias``): visible to the viewer, in
-    the chosen organizations, paid unless free SKUs are wanted."""
-    clause, params = visibility_clause(viewer, f"{alias}.asset_id", f"{alias}.restricted")
+    the chosen organizations, paid unless free SKUs are wanted (the search text is not used)."""
+    clause, params = visibility_clause(chosen.viewer, f"{alias}.asset_id", f"{alias}.restricted")
     clauses = [clause]
-    chosen = [o for o in organizations or [] if o]
-    if chosen:
-        clauses.append(f"{alias}.organization IN ({', '.join('?' * len(chosen))})")
-        params.extend(chosen)
-    if not include_free:
+    if chosen.organizations:
+        clauses.append(f"{alias}.organization IN ({', '.join('?' * len(chosen.organizations))})")
+        params.extend(chosen.organizations)
+    if not chosen.include_free:
         clauses.append(f"NOT {alias}.is_free")
     return " AND ".join(clauses), params
 
 
-def reclaimable_licenses(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def reclaimable_licenses(store: Store, chosen: LicenseFilter | None = None, /,
+                         **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Licenses assigned to disabled accounts, one row per user and license (the count is the
     number of rows): organization, tenant_id, user, user_principal_name, license_name,
     sku_part_number, account_disabled (always True), asset_id."""
-    where, params = _scope("l", organizations, include_free, viewer)
+    where, params = _scope("l", chosen_filter(chosen, parts))
     return store.df(
         f"""
         SELECT l.organization, l.tenant_id, coalesce(c.display_name, c.user_principal_name) AS "user",
@@ -76,18 +72,16 @@ def reclaimable_licenses(
     )
 
 
-def overlapping_licenses(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def overlapping_licenses(store: Store, chosen: LicenseFilter | None = None, /,
+                         **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Users holding two paid licenses whose plans overlap (:data:`o365lic.overlaps.OVERLAPS`),
     one row per user and pair: organization, tenant_id, user, user_principal_name,
     license_name (the one that includes the other), sku_part_number, overlapping_license (usually
-    money spent twice), overlapping_sku, reason."""
-    keep_where, keep_params = _scope("k", organizations, False, viewer)
-    extra_where, extra_params = _scope("x", organizations, False, viewer)
+    money spent twice), overlapping_sku, reason. Free SKUs never overlap: the filter's
+    ``include_free`` is not used."""
+    paid = replace(chosen_filter(chosen, parts), include_free=False)
+    keep_where, keep_params = _scope("k", paid)
+    extra_where, extra_params = _scope("x", paid)
     pairs = ", ".join("(?, ?, ?)" for _ in OVERLAPS)
     pair_params: list[Any] = [v for o in OVERLAPS for v in (o.keep, o.extra, o.reason)]
     return store.df(
@@ -142,15 +136,7 @@ def sku_totals_of(licenses: pd.DataFrame) -> pd.DataFrame:
     return grouped[SKU_TOTAL_COLUMNS]
 
 
-def sku_totals(
-    store: Store,
-    *,
-    organizations: Sequence[str] | None = None,
-    search: str | None = None,
-    include_free: bool = False,
-    viewer: Viewer = LOCAL_ADMINISTRATOR,
-) -> pd.DataFrame:
+def sku_totals(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """:func:`sku_totals_of` the licenses the viewer may see, filtered like
     :func:`o365lic.reports.licenses` (free and trial SKUs only with ``include_free``)."""
-    return sku_totals_of(reports.licenses(store, organizations=organizations, search=search,
-                                          include_free=include_free, viewer=viewer))
+    return sku_totals_of(reports.licenses(store, chosen, **parts))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from o365lic.cost_reports import license_costs
 from o365lic.export import guard_cell, iso_utc
+from o365lic.reports import LicenseFilter
 from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
 
 __all__ = ["RENEWALS_CSV_HEADER", "RENEWAL_WINDOWS", "lifecycle_event", "renewals", "renewals_csv"]
@@ -88,7 +89,7 @@ def renewals(
     if not include_free:
         frame = frame[~frame["is_free"]].reset_index(drop=True)
     frame["event"] = [lifecycle_event(s) for s in frame["status"]]
-    costs = license_costs(store, organizations=chosen or None, include_free=True, viewer=viewer)
+    costs = license_costs(store, LicenseFilter.of(chosen, include_free=True, viewer=viewer))
     by_sku = {(r.tenant_id, r.sku_id): (r.currency, r.unused_monthly_cost)
               for r in costs.itertuples(index=False)}
     found = [by_sku.get((t, s), (None, float("nan"))) for t, s in zip(frame["tenant_id"], frame["sku_id"])]

@@ -91,7 +91,7 @@ def report_data(store: Store, organization: str, *, now: datetime | None = None,
     name = resolve_organization(store, organization)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     since = (pd.Timestamp(moment) - pd.DateOffset(months=1)).to_pydatetime()
-    table = license_costs(store, organizations=[name], viewer=viewer)
+    table = license_costs(store, reports.LicenseFilter.of([name], viewer=viewer))
     data = ReportData(
         organization=name, generated_at=moment, since=since,
         totals=reports.totals(store, organizations=[name], viewer=viewer), licenses=table,

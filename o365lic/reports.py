@@ -30,6 +30,7 @@ __all__ = [
     "LicenseFilter",
     "app_users_table",
     "asset_visible",
+    "chosen_filter",
     "hidden_organizations",
     "integrations_table",
     "license_assets",
@@ -73,7 +74,8 @@ class FilterParts(TypedDict, total=False):
     viewer: Viewer
 
 
-def _chosen(chosen: LicenseFilter | None, parts: FilterParts) -> LicenseFilter:
+def chosen_filter(chosen: LicenseFilter | None, parts: FilterParts) -> LicenseFilter:
+    """The filter a reader was given: ``chosen``, or one built from its parts (never both)."""
     if chosen is not None and parts:
         raise TypeError("pass a LicenseFilter or its parts, not both")
     return chosen if chosen is not None else LicenseFilter.of(**parts)
@@ -101,7 +103,7 @@ def _filter(chosen: LicenseFilter) -> tuple[str, list[Any]]:
 
 def licenses(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """One row per license asset (the ``office365_licenses`` view) plus utilisation."""
-    where, params = _filter(_chosen(chosen, parts))
+    where, params = _filter(chosen_filter(chosen, parts))
     return store.df(
         f"""
         SELECT organization, tenant_id, license_name, sku_part_number, sku_id, status,
@@ -117,7 +119,7 @@ def licenses(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpa
 
 def totals(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> dict[str, float]:
     """Active, Consumed, Unused, Over-assigned sums and utilisation (Consumed / Active)."""
-    where, params = _filter(_chosen(chosen, parts))
+    where, params = _filter(chosen_filter(chosen, parts))
     with store.connect() as con:
         row = con.execute(
             f"""
@@ -139,7 +141,7 @@ def totals(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack
 def organization_summary(store: Store, chosen: LicenseFilter | None = None, /,
                          **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Per organization: active, consumed (within active), unused, over-assigned; by active."""
-    where, params = _filter(_chosen(chosen, parts))
+    where, params = _filter(chosen_filter(chosen, parts))
     return store.df(
         f"""
         SELECT organization, sum(active)::BIGINT AS active, sum(consumed)::BIGINT AS consumed,
@@ -313,7 +315,7 @@ def tenant_matches(store: Store, match_state: MatchState) -> pd.DataFrame:
 def license_assets(store: Store, chosen: LicenseFilter | None = None, /, **parts: Unpack[FilterParts]) -> pd.DataFrame:
     """Per license asset the viewer may see: asset_id, synced, notes and its security settings
     (restricted, group_ids), filtered like :func:`licenses`."""
-    where, params = _filter(_chosen(chosen, parts))
+    where, params = _filter(chosen_filter(chosen, parts))
     return store.df(
         f"""
         SELECT v.asset_id, a.synced, a.notes, a.restricted,

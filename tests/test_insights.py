@@ -63,6 +63,22 @@ def test_reclaimable_lists_exactly_the_paid_licenses_of_disabled_accounts(demo: 
     assert len(mine) == sum(1 for e in expected if e[0] == one)
 
 
+
+def test_the_readers_take_a_license_filter_like_the_other_readers(demo: tuple[Store, Simulator]) -> None:
+    store, _ = demo
+    one = sorted(insights.reclaimable_licenses(store)["organization"])[0]
+    chosen = reports.LicenseFilter.of([one], "ignored by the lists of users")
+    for read in (insights.reclaimable_licenses, insights.overlapping_licenses):
+        by_filter = read(store, chosen)
+        pd.testing.assert_frame_equal(by_filter, read(store, organizations=[one]))
+        assert set(by_filter["organization"]) <= {one}
+        with pytest.raises(TypeError, match="not both"):
+            read(store, chosen, organizations=[one])
+    assert not insights.reclaimable_licenses(store, chosen).empty
+    paid = reports.LicenseFilter.of([one])
+    pd.testing.assert_frame_equal(insights.sku_totals(store, paid), insights.sku_totals(store, organizations=[one]))
+    assert set(insights.sku_totals(store, paid)["kind"]) == {"paid"}
+
 def _holders(sim: Simulator, store: Store) -> set[tuple[str, str, str, str]]:
     """(organization, UPN, keep, extra) for every user holding both paid SKUs of a pair."""
     paid = _paid_parts(store)

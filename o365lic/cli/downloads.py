@@ -110,7 +110,7 @@ def export_workbook(args: argparse.Namespace, settings: Settings, out: TextIO, e
     path = output_path(args.out, "xlsx", title, organizations[0] if organizations else None)
     assert path is not None
     if args.costs:
-        table = license_costs(store, organizations=organizations, include_free=not args.without_free)
+        table = license_costs(store, reports.LicenseFilter.of(organizations, include_free=not args.without_free))
         sheets = {"License costs": costs_sheet(table)}
     else:
         table = reports.licenses(store, organizations=organizations, include_free=not args.without_free)
@@ -165,9 +165,11 @@ def check_sync_tenants(store: Store, tenants: list[str] | None) -> list[str] | N
 
 HANDLERS: dict[str, Handler] = {
     "reclaimable": _table_command(
-        "Reclaimable licenses", lambda store, orgs: insights.reclaimable_licenses(store, organizations=orgs),
+        "Reclaimable licenses",
+        lambda store, orgs: insights.reclaimable_licenses(store, reports.LicenseFilter.of(orgs)),
         reclaimable_sheet, "licenses assigned to disabled accounts"),
     "overlaps": _table_command(
-        "Overlapping licenses", lambda store, orgs: insights.overlapping_licenses(store, organizations=orgs),
+        "Overlapping licenses",
+        lambda store, orgs: insights.overlapping_licenses(store, reports.LicenseFilter.of(orgs)),
         overlaps_sheet, "overlapping licenses"),
 }

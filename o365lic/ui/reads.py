@@ -239,8 +239,7 @@ def viewer_from_db(email: str, name: str | None) -> Viewer:
 def _license_costs(db: str, chosen: LicenseFilter) -> pd.DataFrame:
     from o365lic.cost_reports import license_costs as read
 
-    return read(store_of(db), organizations=list(chosen.organizations) or None, search=chosen.search or None,
-                include_free=chosen.include_free, viewer=chosen.viewer)
+    return read(store_of(db), chosen)
 
 
 def license_costs(chosen: LicenseFilter) -> pd.DataFrame:
@@ -315,28 +314,27 @@ def change_since(since: datetime, organizations: tuple[str, ...], include_free: 
 
 
 @cached()
-def _reclaimable(db: str, organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
+def _reclaimable(db: str, chosen: LicenseFilter) -> pd.DataFrame:
     from o365lic.insights import reclaimable_licenses
 
-    return reclaimable_licenses(store_of(db), organizations=list(organizations) or None,
-                                include_free=include_free, viewer=who)
+    return reclaimable_licenses(store_of(db), chosen)
 
 
 def reclaimable(organizations: tuple[str, ...], include_free: bool, who: Viewer) -> pd.DataFrame:
     """Licenses assigned to disabled accounts (``insights.reclaimable_licenses``)."""
-    return _reclaimable(context().db, tuple(organizations), bool(include_free), who)
+    return _reclaimable(context().db, LicenseFilter.of(organizations, include_free=include_free, viewer=who))
 
 
 @cached()
-def _overlaps(db: str, organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
+def _overlaps(db: str, chosen: LicenseFilter) -> pd.DataFrame:
     from o365lic.insights import overlapping_licenses
 
-    return overlapping_licenses(store_of(db), organizations=list(organizations) or None, viewer=who)
+    return overlapping_licenses(store_of(db), chosen)
 
 
 def overlaps(organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
     """Users holding licenses whose plans overlap (``insights.overlapping_licenses``)."""
-    return _overlaps(context().db, tuple(organizations), who)
+    return _overlaps(context().db, LicenseFilter.of(organizations, viewer=who))
 
 
 def report_bytes(organization: str, fmt: str, who: Viewer) -> bytes:
