@@ -14,15 +14,20 @@ from pathlib import Path
 
 import requests
 
-from o365lic.config import Settings
+from o365lic.config import DEFAULT_TIMEOUT, Settings
 from o365lic.graph import build_session
 from o365lic.licenses import parse_product_names
 from o365lic.store import Store, product_names_loaded_at, save_product_names
 
-__all__ = ["MAX_AGE", "ProductNamesError", "fetch_product_names", "refresh_if_stale", "refresh_product_names"]
+__all__ = ["DOWNLOAD_TIMEOUT", "MAX_AGE", "ProductNamesError", "fetch_product_names", "refresh_if_stale",
+           "refresh_product_names"]
 
 MAX_AGE = timedelta(days=7)
 log = logging.getLogger(__name__)
+
+
+#: The product names file is larger than a Graph page: the same connect timeout, a longer read.
+DOWNLOAD_TIMEOUT: tuple[float, float] = (DEFAULT_TIMEOUT[0], 60.0)
 
 
 class ProductNamesError(RuntimeError):
@@ -33,7 +38,7 @@ def fetch_product_names(settings: Settings, url: str | None = None) -> dict[str,
     """Download and parse Microsoft's product names CSV."""
     source = url or settings.product_names_url
     try:
-        with build_session(settings, (10.0, 60.0)) as session:
+        with build_session(settings, DOWNLOAD_TIMEOUT) as session:
             response = session.get(source)
     except requests.RequestException as exc:
         raise ProductNamesError(f"could not download the product names from {source}: {type(exc).__name__}") from None

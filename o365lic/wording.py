@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import get_args
 
 from o365lic.store import DisconnectMode, DisconnectReport
+from o365lic.store.integrations import MAX_INTERVAL_MINUTES
 
 __all__ = [
     "DISCONNECT_CONSEQUENCES",
@@ -30,9 +31,6 @@ __all__ = [
     "sentence",
     "sync_result_words",
 ]
-
-#: The longest sync interval a tenant may have: one year.
-MAX_INTERVAL_MINUTES = 525_600
 
 #: The exact labels of the two disconnect options, as IT Glue words them (Settings and CLI help).
 DISCONNECT_LABELS: Mapping[DisconnectMode, str] = {

@@ -12,6 +12,7 @@ from o365lic.store.records import Integration, MatchState
 from o365lic.text import clean_name
 
 __all__ = [
+    "DEFAULT_INTERVAL_MINUTES",
     "MAX_INTERVAL_MINUTES",
     "IntegrationError",
     "add_integration",
@@ -27,6 +28,9 @@ __all__ = [
     "update_integration",
 ]
 
+#: How often a newly connected tenant is due (``sync --due``), in minutes (the schema's column
+#: default says the same, in the shipped migration).
+DEFAULT_INTERVAL_MINUTES = 60
 #: The longest sync interval: one year, in minutes.
 MAX_INTERVAL_MINUTES = 525_600
 
@@ -221,7 +225,7 @@ def add_integration(
     *,
     tenant_name: str | None = None,
     default_domain: str | None = None,
-    sync_interval_minutes: int = 60,
+    sync_interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
     actor: str = "o365lic",
 ) -> Integration:
     """Connect a tenant (a GUID) and match it to ``organization`` (created if needed).

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from o365lic.store import IntegrationStatus, Viewer
+from o365lic.store.integrations import DEFAULT_INTERVAL_MINUTES
 from o365lic.ui import changes
 from o365lic.ui.actions import act, notify
 from o365lic.ui.context import context
@@ -24,7 +25,6 @@ from o365lic.wording import MAX_INTERVAL_MINUTES, interval_problem
 
 __all__ = ["DEFAULT_INTERVAL_MINUTES", "TABLE_KEY", "render", "table_key"]
 
-DEFAULT_INTERVAL_MINUTES = 60
 TABLE_KEY = "tenant_settings"
 _NOTICE = "settings_notice"
 _VERSION = "tenant_settings_version"
