@@ -9,6 +9,7 @@ import pytest
 
 from o365lic import reports
 from o365lic.export import licenses_csv
+from o365lic.permissions import can
 from o365lic.simulator import Simulator
 from o365lic.store import (
     ALL_USERS_LABEL,
@@ -18,7 +19,6 @@ from o365lic.store import (
     add_app_user,
     add_group,
     asset_groups,
-    can,
     set_asset_security,
     set_group_members,
     viewer_for,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from o365lic.store.audit import record_audit
 from o365lic.store.database import Store
@@ -20,13 +20,11 @@ __all__ = [
     "ALL_USERS_LABEL",
     "LOCAL_ADMINISTRATOR",
     "ROLES",
-    "Permission",
     "SecurityError",
     "Viewer",
     "add_app_user",
     "add_group",
     "asset_groups",
-    "can",
     "list_app_users",
     "list_groups",
     "set_asset_security",
@@ -41,15 +39,6 @@ class SecurityError(ValueError):
 
 ROLES: tuple[Role, ...] = ("Administrator", "Manager", "Editor", "Creator", "Read-only")
 ALL_USERS_LABEL = "All users with access to the organization"
-Permission = Literal["view", "edit_assets", "sync", "manage_integrations", "manage_users"]
-
-_ALLOWED: dict[Role, frozenset[Permission]] = {
-    "Administrator": frozenset({"view", "edit_assets", "sync", "manage_integrations", "manage_users"}),
-    "Manager": frozenset({"view", "edit_assets", "sync", "manage_integrations"}),
-    "Editor": frozenset({"view", "edit_assets", "sync"}),
-    "Creator": frozenset({"view", "edit_assets"}),
-    "Read-only": frozenset({"view"}),
-}
 
 
 @dataclass(frozen=True)
@@ -68,11 +57,6 @@ class Viewer:
 
 
 LOCAL_ADMINISTRATOR = Viewer(email="local", display_name="Local administrator", role="Administrator")
-
-
-def can(viewer: Viewer, permission: Permission) -> bool:
-    """True when the viewer's role allows ``permission``."""
-    return permission in _ALLOWED.get(viewer.role, frozenset())
 
 
 def visibility_clause(viewer: Viewer, asset_column: str = "asset_id",

@@ -15,7 +15,8 @@ from typing import Literal
 import streamlit as st
 
 from o365lic.graph import GraphError
-from o365lic.store import Permission, StoreError, Viewer, can
+from o365lic.permissions import Permission, can
+from o365lic.store import StoreError, Viewer
 from o365lic.ui.context import UNEXPECTED, store_message
 from o365lic.ui.display import md
 from o365lic.ui.reads import clear_caches

@@ -9,7 +9,8 @@ from typing import Any
 import streamlit as st
 
 from o365lic.config import SECRETS_FILE, ConfigError
-from o365lic.store import LOCAL_ADMINISTRATOR, Permission, Viewer, can
+from o365lic.permissions import Permission, can
+from o365lic.store import LOCAL_ADMINISTRATOR, Viewer
 from o365lic.ui.display import md
 from o365lic.ui.reads import viewer_from_db
 
@@ -92,7 +93,7 @@ def show_viewer(who: Viewer) -> None:
 
 
 def allowed(who: Viewer, permission: Permission) -> bool:
-    """True when ``who`` may do ``permission`` (``o365lic.store.can``)."""
+    """True when ``who`` may do ``permission`` (``o365lic.permissions.can``)."""
     return can(who, permission)
 
 
