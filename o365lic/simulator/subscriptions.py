@@ -32,14 +32,19 @@ def subscriptions_for(
     if plan.company_units:
         return [SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, False, created,
                                       renewal, commerce_id(0))]
-    if plan.mixed_suspended:
+    def enabled_and_later(status: SubscriptionStatus, units: int, days: tuple[int, int]) -> list[SimulatedSubscription]:
+        """The Enabled units, and a part bought later in ``status`` whose next lifecycle date is
+        ``days`` after the clock."""
         return [
             SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, False, created, renewal,
                                   commerce_id(0)),
-            SimulatedSubscription(sub_id(1), sku.sku_id, part, "Suspended", sku.suspended, False,
+            SimulatedSubscription(sub_id(1), sku.sku_id, part, status, units, False,
                                   created + timedelta(days=rng.randint(10, 40)),
-                                  clock + timedelta(days=rng.randint(31, 90)), commerce_id(1)),
+                                  clock + timedelta(days=rng.randint(*days)), commerce_id(1)),
         ]
+
+    if plan.mixed_suspended:
+        return enabled_and_later("Suspended", sku.suspended, (31, 90))
 
     if plan.free_units:
         next_lifecycle: datetime | None = None
@@ -52,13 +57,7 @@ def subscriptions_for(
         return [SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, True,
                                       trial_created, trial_created + timedelta(days=30), commerce_id(0))]
     if sku.capability_status == "Warning":
-        return [
-            SimulatedSubscription(sub_id(0), sku.sku_id, part, "Enabled", sku.enabled, False, created, renewal,
-                                  commerce_id(0)),
-            SimulatedSubscription(sub_id(1), sku.sku_id, part, "Warning", sku.warning, False,
-                                  created + timedelta(days=rng.randint(10, 40)),
-                                  clock + timedelta(days=rng.randint(3, 25)), commerce_id(1)),
-        ]
+        return enabled_and_later("Warning", sku.warning, (3, 25))
     status_units: dict[CapabilityStatus, tuple[int, datetime]] = {
         "Suspended": (sku.suspended, clock + timedelta(days=rng.randint(31, 85))),
         "LockedOut": (sku.locked_out, clock + timedelta(days=rng.randint(3, 20))),
