@@ -135,10 +135,11 @@ def test_export_to_a_folder_a_full_disk_or_under_a_file(connected: Store, tmp_pa
     for target, reason in cases.items():
         if target == Path("/dev/full") and not target.exists():
             continue
-        code, out, err = run("export", "--out", str(target))
-        assert code == 1 and out == ""
-        line = one_clear_line(err)
-        assert line.startswith(f"error: cannot write {target}") and reason in line, line
+        for costs in ([], ["--costs"]):  # the licenses and the cost CSV are written alike
+            code, out, err = run("export", *costs, "--out", str(target))
+            assert code == 1 and out == ""
+            line = one_clear_line(err)
+            assert line.startswith(f"error: cannot write {target}") and reason in line, (costs, line)
     assert a_file.read_text() == "keep me"
 
 

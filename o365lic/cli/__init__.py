@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO, cast
 
-from o365lic import cli_reports
-from o365lic.cli import commands, downloads
+from o365lic.cli import commands, downloads, reporting
 from o365lic.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, describe
 from o365lic.cli.output import ScrubbedStream, quiet_stdout
 from o365lic.cli.parser import build_parser
@@ -31,7 +30,7 @@ COMMANDS = {
     "disconnect": commands.disconnect_command,
     "names": commands.names_command,
     "audit": commands.audit_command,
-    **cli_reports.HANDLERS,
+    **reporting.HANDLERS,
     **downloads.HANDLERS,
 }
 

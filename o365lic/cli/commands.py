@@ -8,9 +8,9 @@ import argparse
 import errno
 from typing import TextIO
 
-from o365lic import cli_reports, demo, reports
-from o365lic.cli import downloads
-from o365lic.cli.common import open_store, runtime_settings, tenant_ids, terminal_name, write_file
+from o365lic import demo, reports
+from o365lic.cli import downloads, reporting
+from o365lic.cli.common import open_store, runtime_settings, tenant_ids, terminal_name, write_table
 from o365lic.cli.errors import EXIT_FAILED, EXIT_OK, CliError
 from o365lic.cli.output import cli_actor
 from o365lic.config import Settings
@@ -49,7 +49,7 @@ def export_command(args: argparse.Namespace, settings: Settings, out: TextIO, er
     if args.format == "xlsx":
         return downloads.export_workbook(args, settings, out, err)
     if args.costs:
-        return cli_reports.export_costs(args, settings, out, err)
+        return reporting.export_costs(args, settings, out, err)
     store = open_store(settings)
     if settings.demo_mode:
         demo.ensure_demo_tenants(store)
@@ -62,13 +62,7 @@ def export_command(args: argparse.Namespace, settings: Settings, out: TextIO, er
             raise CliError(f"no organization named {terminal_name(args.organization)!r}")
         organizations = [match]
     table = reports.licenses(store, organizations=organizations, include_free=not args.without_free)
-    text = licenses_csv(table)
-    if args.out:
-        write_file(args.out, text)
-        print(f"{len(table)} licenses written to {args.out}", file=err)
-    else:
-        out.write(text)
-    return EXIT_OK
+    return write_table(licenses_csv(table), len(table), args.out, out, err)
 
 
 def disconnect_command(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -8,9 +8,10 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from o365lic import demo
-from o365lic.cli.errors import CliError, os_reason
+from o365lic.cli.errors import EXIT_OK, CliError, os_reason
 from o365lic.config import Settings
 from o365lic.graph import (
     GraphError,
@@ -35,6 +36,7 @@ __all__ = [
     "terminal_name",
     "utc_text",
     "write_file",
+    "write_table",
 ]
 
 
@@ -111,6 +113,16 @@ def write_file(path: Path, text: str) -> None:
             file.write(text)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {os_reason(exc)}") from None
+
+
+def write_table(text: str, licenses: int, path: Path | None, out: TextIO, err: TextIO) -> int:
+    """A table's CSV to ``path`` (saying on ``err`` how many licenses it holds), or to ``out``."""
+    if path:
+        write_file(path, text)
+        print(f"{licenses} licenses written to {path}", file=err)
+    else:
+        out.write(text)
+    return EXIT_OK
 
 
 TENANT_HELP = "tenant id (GUID) or one of its verified domains such as contoso.onmicrosoft.com"

@@ -1,7 +1,7 @@
 """The command line's parser: every command, its arguments and help texts (SPEC section 7).
 
 :func:`build_parser` builds it; the handlers live in :mod:`o365lic.cli.tenants`,
-:mod:`o365lic.cli.commands`, :mod:`o365lic.cli.downloads` and :mod:`o365lic.cli_reports`.
+:mod:`o365lic.cli.commands`, :mod:`o365lic.cli.downloads` and :mod:`o365lic.cli.reporting`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from o365lic import cli_reports
-from o365lic.cli import downloads
+from o365lic.cli import downloads, reporting
 from o365lic.cli.common import TENANT_HELP, interval_minutes, port_number, positive_int
 from o365lic.store.integrations import MAX_INTERVAL_MINUTES
 from o365lic.wording import DISCONNECT_LABELS
@@ -119,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--latency-ms", type=int, default=0)
     simulate.add_argument("--users-per-tenant", type=int, default=None)
     simulate.add_argument("--seed", type=int, default=365)
-    cli_reports.add_parsers(commands, export)
+    reporting.add_parsers(commands, export)
     downloads.add_parsers(commands, export)
 
     audit = commands.add_parser(

@@ -14,6 +14,8 @@ from typing import TextIO
 
 from o365lic import demo, reports
 from o365lic.alerts import alerts, alerts_csv, alerts_text
+from o365lic.cli.common import write_table
+from o365lic.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from o365lic.config import Settings
 from o365lic.cost_reports import license_costs
 from o365lic.costs import costs_csv
@@ -30,7 +32,8 @@ from o365lic.store.prices import (
 
 __all__ = ["EXIT_ALERTS", "HANDLERS", "add_parsers", "export_costs"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ALERTS = 0, 1, 2, 3
+#: ``alerts`` found something to attend to (the other exit codes are in :mod:`o365lic.cli.errors`).
+EXIT_ALERTS = 3
 Handler = Callable[[argparse.Namespace, Settings, TextIO, TextIO], int]
 
 
@@ -89,14 +92,7 @@ def export_costs(args: argparse.Namespace, settings: Settings, out: TextIO, err:
     store = _store(settings)
     table = license_costs(store, reports.LicenseFilter.of(_organizations(store, args.organization),
                                                           include_free=not args.without_free))
-    text = costs_csv(table)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8", newline="")
-        print(f"{len(table)} licenses written to {args.out}", file=err)
-    else:
-        out.write(text)
-    return EXIT_OK
+    return write_table(costs_csv(table), len(table), args.out, out, err)
 
 
 def _cmd_prices(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
