@@ -9,6 +9,7 @@ repository (a fresh clone has only :data:`SAMPLE_PRODUCT_NAMES_CSV`).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from o365lic.config import Settings
 from o365lic.graph import GraphConnector
 from o365lic.simulator import Simulator, start_simulator
 from o365lic.store import Store, add_integration
+from o365lic.sync import sync_tenants
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
@@ -91,6 +93,33 @@ def own_simulator() -> Iterator[Simulator]:
     """A simulator of the test's own, free to mutate (3 tenants)."""
     with start_simulator(tenants=3, seed=11) as sim:
         yield sim
+
+
+@pytest.fixture(scope="session")
+def synced_template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session folder where page_helpers.synced keeps the demo database it synced once."""
+    return tmp_path_factory.mktemp("synced-demo")
+
+
+@pytest.fixture(scope="session")
+def synced_simulator_db(simulator: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with every tenant of the session simulator connected (:func:`connect_all`) and
+    synced once, built once per test process; :func:`copy_synced` gives a test its own copy."""
+    path = tmp_path_factory.mktemp("synced-simulator") / "o365lic.duckdb"
+    store = Store(path)
+    connect_all(store, simulator)
+    results = sync_tenants(store, settings_for(simulator, path))
+    assert [r.outcome for r in results] == ["ok"] * len(simulator.tenants), [r.line() for r in results]
+    assert not path.with_name(path.name + ".wal").exists(), "the sync left its file checkpointed"
+    return path
+
+
+def copy_synced(synced_simulator_db: Path, db_path: Path) -> Store:
+    """``db_path`` (not used yet) as the session simulator's tenants connected and synced once:
+    a copy of :func:`synced_simulator_db`, the rows a sync of its own would land."""
+    assert not db_path.exists(), "copy_synced needs a database not used yet"
+    shutil.copyfile(synced_simulator_db, db_path)
+    return Store(db_path)
 
 
 @pytest.fixture

@@ -14,13 +14,12 @@ from o365lic.store import (
     update_asset_type,
 )
 from o365lic.sync import sync_tenants
-from tests.conftest import connect_all, settings_for
+from tests.conftest import copy_synced, settings_for
 
 
 @pytest.fixture
-def synced(sim: Simulator, store: Store, db_path) -> Store:
-    connect_all(store, sim)
-    sync_tenants(store, settings_for(sim, db_path))
+def synced(sim: Simulator, synced_simulator_db, store: Store, db_path) -> Store:
+    copy_synced(synced_simulator_db, db_path)  # connect_all + sync_tenants, once per process
     return store
 
 

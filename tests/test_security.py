@@ -24,14 +24,13 @@ from o365lic.store import (
     viewer_for,
 )
 from o365lic.sync import sync_tenants
-from tests.conftest import connect_all, settings_for
+from tests.conftest import copy_synced, settings_for
 
 
 @pytest.fixture
-def restricted(sim: Simulator, store: Store, db_path):
+def restricted(sim: Simulator, synced_simulator_db, store: Store, db_path):
     """One synced, paid license asset restricted to the group 'Finance'."""
-    connect_all(store, sim)
-    sync_tenants(store, settings_for(sim, db_path))
+    copy_synced(synced_simulator_db, db_path)  # connect_all + sync_tenants, once per process
     asset_id, org, active = store.rows(
         "SELECT asset_id, organization, active FROM office365_licenses WHERE NOT is_free AND active > 0 "
         "ORDER BY asset_id LIMIT 1")[0]
