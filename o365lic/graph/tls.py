@@ -134,6 +134,8 @@ def _remove_orphaned_bundles() -> None:
 
 
 _contexts: dict[tuple[str, int, int], ssl.SSLContext] = {}
+#: TLS contexts kept at most (one per CA bundle in use; a process rarely has more than two).
+_CONTEXTS_KEPT = 8
 
 
 def shared_context(verify: object) -> ssl.SSLContext | None:
@@ -160,6 +162,8 @@ def shared_context(verify: object) -> ssl.SSLContext | None:
             return None
         with _lock:
             context = _contexts.setdefault(key, context)
+            while len(_contexts) > _CONTEXTS_KEPT:  # bundles rewritten or gone: forget the oldest
+                del _contexts[next(iter(_contexts))]
     return context
 
 
