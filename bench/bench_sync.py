@@ -84,11 +84,15 @@ def main() -> None:
         else:
             host, ca_file = stack.enter_context(
                 external_simulator(args.tenants, args.users, args.latency_ms, args.seed))
-            tenants = generate_tenants(args.tenants, args.seed, users_per_tenant=args.users)
+            # Only the ids and names are needed here: one user each keeps this process small
+            # (the tenants' ids and names do not depend on the number of users).
+            tenants = generate_tenants(args.tenants, args.seed, users_per_tenant=1)
         db = Path(tmp) / "bench.duckdb"
         store = Store(db)
-        for tenant in tenants:
-            add_integration(store, tenant.tenant_id, tenant.display_name)
+        with store.hold():  # one open file for the connects
+            for tenant in tenants:
+                add_integration(store, tenant.tenant_id, tenant.display_name)
+        del tenants
         settings = Settings(db_path=db, concurrency=args.concurrency).with_simulator(
             authority_host=host, graph_url=f"{host}/v1.0", ca_bundle=ca_file,
             client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET,

@@ -350,6 +350,7 @@ def test_a_sync_holds_the_file_only_while_it_commits(own_simulator: Simulator, s
     connect_all(store, own_simulator)
     settings = settings_for(own_simulator, db_path)
     own_simulator.add_fault(ANY_TENANT, Fault("slow", path="/users", times=None, delay_s=6.0))
+    reader = subprocess_reader(db_path)  # started (and its imports done) before the sync
     worker = threading.Thread(target=sync_tenants, args=(store, settings))
     worker.start()
     try:
@@ -357,26 +358,32 @@ def test_a_sync_holds_the_file_only_while_it_commits(own_simulator: Simulator, s
         while not OpenStore(db_path).scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'running'"):
             assert time.monotonic() < deadline
             time.sleep(0.1)
-        reader = subprocess_read(db_path)
-        assert reader.returncode == 0, reader.stderr
-        assert int(reader.stdout) >= 1  # read in the middle of the sync: runs still running
+        out, err = reader.communicate("read\n", timeout=60)
+        assert reader.returncode == 0, err
+        assert int(out.split()[-1]) >= 1  # read in the middle of the sync: runs still running
     finally:
+        reader.kill()
         worker.join()
     assert {i.status for i in list_integrations(store)} == {"OK"}
     assert OpenStore(db_path).scalar("SELECT count(*) FROM sync_runs WHERE outcome = 'ok'") == 3
 
 
-def subprocess_read(db_path):
-    """Another process opens the database with a 1-second patience and counts running runs."""
+def subprocess_reader(db_path):
+    """Another process that imports the store, says "ready", and on a line from its input opens
+    the database with a 1-second patience and prints the number of running runs."""
     import subprocess
     import sys
     from pathlib import Path
 
-    code = ("import sys; from o365lic.store import Store; "
+    code = ("import sys; from o365lic.store import Store; print('ready', flush=True); sys.stdin.readline(); "
             "print(Store(sys.argv[1], lock_timeout=1.0).scalar("
             "\"SELECT count(*) FROM sync_runs WHERE outcome = 'running'\"))")
-    return subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db_path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
 
 
 def test_a_sync_killed_mid_run_leaves_data_whole_and_its_tenants_interrupted(

@@ -40,12 +40,12 @@ class RequestStats:
 class GraphClient:
     """Graph calls for one tenant: retries on 429/5xx, paging, clear errors with support ids."""
 
-    def __init__(self, connector: GraphConnector, tenant_id: str) -> None:
+    def __init__(self, connector: GraphConnector, tenant_id: str, *, token: str | None = None) -> None:
         self.connector = connector
         self.tenant_id = tenant_id
         self.stats = RequestStats()
         self._session = connector.graph_session()
-        self._token: str | None = None
+        self._token: str | None = token  # None: asked from the connector at the first call
         base = connector.settings.graph_url.rstrip("/")
         self._base = base
         parts = urlsplit(base)

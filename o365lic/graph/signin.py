@@ -1,12 +1,16 @@
-"""Sign-in: MSAL app-only tokens for every customer tenant, one shared token cache, bounded retries.
+"""Sign-in: MSAL app-only tokens for every customer tenant, a token cache per tenant, bounded retries.
 
 One :class:`GraphConnector` per process signs in to every customer tenant with the same
-multi-tenant app registration and one shared MSAL token cache (a token is reused until it
-expires). 429 and 5xx from the token endpoint are retried with the same :class:`RetryPolicy`
-as Graph calls. MSAL answers a repeated token request from its own throttling cache for the
-server's ``Retry-After`` (5 s for a fractional value), so after every failed attempt the
-tenant's MSAL app is dropped and the next attempt uses a fresh one: the retry reaches the
-server after exactly the wait our policy chose. Nothing here logs or raises a token or a secret.
+multi-tenant app registration. Each tenant has its own MSAL application and token cache (a
+token is reused until it expires); the connector keeps the most recently used
+:data:`APPS_KEPT` of them (at least four per worker), so its memory and the cost of a token
+look-up do not grow with the number of tenants (one shared cache is searched entry by entry).
+
+429 and 5xx from the token endpoint are retried with the same :class:`RetryPolicy` as Graph
+calls. MSAL answers a repeated token request from its own throttling cache for the server's
+``Retry-After`` (5 s for a fractional value), so after every failed attempt the tenant's MSAL
+app is dropped and the next attempt uses a fresh one: the retry reaches the server after
+exactly the wait our policy chose. Nothing here logs or raises a token or a secret.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -37,7 +42,10 @@ from .response import describe_answer, error_body
 from .retry import RETRY_STATUSES, RetryPolicy, Wait
 from .tls import build_session, certificate_refused, untrusted_message
 
-__all__ = ["GraphConnector"]
+__all__ = ["APPS_KEPT", "GraphConnector"]
+
+#: Tenants' MSAL applications (with their tokens) kept at least, the most recently used.
+APPS_KEPT = 256
 
 _HTTP_STATUS = re.compile(r"HTTP Error:\s*(\d{3})")
 _HINTS = {
@@ -103,8 +111,8 @@ class GraphConnector:
         #: The one retry policy of this connector's sign-ins and Graph calls.
         self.retry = retry or RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, sleep=sleep)
         self.timeout = timeout
-        self.token_cache = msal.TokenCache()
-        self._apps: dict[str, msal.ConfidentialClientApplication] = {}
+        self._apps: OrderedDict[str, msal.ConfidentialClientApplication] = OrderedDict()
+        self._apps_kept = max(APPS_KEPT, 4 * settings.concurrency)
         self._lock = threading.Lock()
         # One sign-in session for every tenant's MSAL app, and one Graph session per worker
         # thread: connections (and TLS handshakes) are reused from tenant to tenant.
@@ -151,9 +159,10 @@ class GraphConnector:
     def scope(self) -> str:
         return f"{self.settings.graph_resource}/.default"
 
-    def client(self, tenant_id: str) -> GraphClient:
-        """A Graph client for one tenant."""
-        return GraphClient(self, tenant_id)
+    def client(self, tenant_id: str, *, token: str | None = None) -> GraphClient:
+        """A Graph client for one tenant; ``token``: one just obtained with :meth:`token`
+        (a tenant's parallel clients then share it instead of each asking MSAL)."""
+        return GraphClient(self, tenant_id, token=token)
 
     # ------------------------------------------------------------------ MSAL apps
 
@@ -173,6 +182,8 @@ class GraphConnector:
     def _app(self, tenant_id: str) -> msal.ConfidentialClientApplication:
         with self._lock:
             app = self._apps.get(tenant_id)
+            if app is not None:
+                self._apps.move_to_end(tenant_id)
         if app is not None:
             return app
         # Built outside the lock: MSAL reads the tenant's openid-configuration here (a round trip
@@ -181,13 +192,16 @@ class GraphConnector:
             self.settings.client_id,
             client_credential=self._credential(),
             authority=f"{self.settings.authority_host}/{tenant_id}",
-            token_cache=self.token_cache,
+            token_cache=msal.TokenCache(),  # this tenant's tokens only: a look-up is O(1)
             http_client=self._signin,
             http_cache={},  # this app's own throttling cache, dropped with the app
             instance_discovery=False,
         )
         with self._lock:
-            return self._apps.setdefault(tenant_id, app)
+            app = self._apps.setdefault(tenant_id, app)
+            while len(self._apps) > self._apps_kept:  # the least recently used go first
+                self._apps.popitem(last=False)
+            return app
 
     def _drop_app(self, tenant_id: str) -> None:
         """Forget the tenant's MSAL app (and with it MSAL's throttling cache for the tenant)."""
@@ -196,15 +210,18 @@ class GraphConnector:
 
     def evict(self, tenant_id: str) -> int:
         """Remove this tenant's cached access tokens (only this tenant's); returns how many."""
-        found = self.token_cache.search(
+        with self._lock:
+            app = self._apps.get(tenant_id)
+        if app is None:
+            return 0
+        cache = app.token_cache
+        found = list(cache.search(
             msal.TokenCache.CredentialType.ACCESS_TOKEN,
             query={"client_id": self.settings.client_id, "realm": tenant_id},
-        )
-        removed = 0
-        for item in list(found):
-            self.token_cache.remove_at(item)
-            removed += 1
-        return removed
+        ))
+        for item in found:
+            cache.remove_at(item)
+        return len(found)
 
     # ------------------------------------------------------------------ tokens
 

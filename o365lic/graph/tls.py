@@ -4,6 +4,12 @@ The merged bundle is written once into the temp folder under a name keyed by its
 (``o365lic-ca-<sha256>.pem``): every process that needs the same bundle reuses the same file,
 so nothing accumulates. A bundle whose extra CA file is gone (a stopped simulator) is deleted
 at exit, and bundles unused for :data:`STALE_BUNDLE_S` are removed when a new one is written.
+
+Every session's connections share one TLS context per CA bundle: left to itself, requests
+has urllib3 parse the whole CA bundle again for every new connection (~30-60 ms of CPU each,
+hundreds of connections in a sync of many tenants). The shared context trusts exactly what
+requests would have loaded (the session's ``verify``, or certifi's bundle) and checks host
+names the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import ssl
 import tempfile
 import threading
 import time
@@ -18,10 +25,20 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from urllib3.util.ssl_ import create_urllib3_context
 
 from o365lic.config import DEFAULT_TIMEOUT, Settings
 
-__all__ = ["BUNDLE_PREFIX", "STALE_BUNDLE_S", "build_session", "merged_ca_bundle", "untrusted_message"]
+__all__ = [
+    "BUNDLE_PREFIX",
+    "STALE_BUNDLE_S",
+    "build_session",
+    "merged_ca_bundle",
+    "shared_context",
+    "untrusted_message",
+]
 
 BUNDLE_PREFIX = "o365lic-ca-"
 #: A merged bundle not used for this long is deleted by the next process that writes one.
@@ -116,6 +133,62 @@ def _remove_orphaned_bundles() -> None:
             bundle.unlink(missing_ok=True)
 
 
+_contexts: dict[tuple[str, int, int], ssl.SSLContext] = {}
+#: TLS contexts kept at most (one per CA bundle in use; a process rarely has more than two).
+_CONTEXTS_KEPT = 8
+
+
+def shared_context(verify: object) -> ssl.SSLContext | None:
+    """The one TLS context trusting ``verify`` (True: certifi's bundle; a path: that bundle or
+    folder), or None when there is nothing to share (no verification, a missing or unreadable
+    bundle: requests then raises its usual error)."""
+    location = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+    if not isinstance(location, str) or not location:
+        return None
+    try:
+        info = os.stat(location)
+    except OSError:
+        return None
+    key = (location, info.st_mtime_ns, info.st_size)  # a rewritten bundle gets a new context
+    context = _contexts.get(key)
+    if context is None:
+        context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)  # checks host names
+        try:
+            if os.path.isdir(location):
+                context.load_verify_locations(capath=location)
+            else:
+                context.load_verify_locations(cafile=location)
+        except (OSError, ValueError):
+            return None
+        with _lock:
+            context = _contexts.setdefault(key, context)
+            while len(_contexts) > _CONTEXTS_KEPT:  # bundles rewritten or gone: forget the oldest
+                del _contexts[next(iter(_contexts))]
+    return context
+
+
+class _SharedTlsAdapter(HTTPAdapter):
+    """An adapter whose connections use :func:`shared_context` instead of loading the CA
+    bundle each (a client certificate, or no verification, keeps requests' own path)."""
+
+    def build_connection_pool_key_attributes(  # type: ignore[override]
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        context = shared_context(verify) if cert is None and host_params.get("scheme") == "https" else None
+        if context is not None:
+            pool_kwargs.pop("ca_certs", None)
+            pool_kwargs.pop("ca_cert_dir", None)
+            pool_kwargs["ssl_context"] = context
+        return host_params, pool_kwargs
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        super().cert_verify(conn, url, verify, cert)  # raises requests' error for a missing bundle
+        if cert is None and url.lower().startswith("https") and shared_context(verify) is not None:
+            conn.ca_certs = None  # the pool's shared context already trusts them
+            conn.ca_cert_dir = None
+
+
 def build_session(
     settings: Settings, timeout: tuple[float, float] = DEFAULT_TIMEOUT, *, pool_size: int = 10
 ) -> requests.Session:
@@ -125,7 +198,7 @@ def build_session(
     because ``REQUESTS_CA_BUNDLE`` would otherwise replace ``verify``.
     """
     session = _TimeoutSession(timeout)
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
+    adapter = _SharedTlsAdapter(pool_connections=4, pool_maxsize=pool_size)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "o365lic/1.0"
     if settings.ca_bundle is not None:

@@ -204,6 +204,8 @@ def _adopt_kept_data(con: duckdb.DuckDBPyConnection, tenant: str, integration_id
     connected to the organization that data belongs to. Data of another organization stays
     there, unsynced. Returns how many license assets were taken over."""
     kept = "(SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NOT NULL)"
+    if not con.execute(f"SELECT count(*) FROM {kept}", [tenant]).fetchone()[0]:  # type: ignore[index]
+        return 0  # never disconnected: nothing kept (one query, not five)
     row = con.execute(
         f"SELECT count(*) FROM flexible_assets WHERE organization_id = ? AND integration_id IN {kept}",
         [org_id, tenant]).fetchone()

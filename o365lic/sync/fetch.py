@@ -28,7 +28,7 @@ from o365lic.store import (
     TenantInfo,
 )
 from o365lic.store.landing import USER_COLUMNS
-from o365lic.text import clean_name, scrub_secrets
+from o365lic.text import MAX_NAME_LENGTH, clean_name, scrub_secrets
 
 __all__ = [
     "MAX_CALLS_PER_TENANT",
@@ -65,6 +65,12 @@ def describe_error(exc: BaseException, tenant_id: str, secrets: Iterable[str | N
 
 
 def _text(value: Any) -> str | None:
+    """A name from the tenant, cleaned (:func:`clean_name`), or None when blank."""
+    if type(value) is str and value.isprintable() and len(value) <= MAX_NAME_LENGTH and "  " not in value \
+            and value[:1] != " " and value[-1:] != " ":
+        # Already clean (no control or format characters, no whitespace but single inner
+        # spaces, short enough): what clean_name would return, without its character walk.
+        return value or None
     return clean_name(value) or None if value is not None else None
 
 
@@ -193,16 +199,18 @@ def fetch_tenant(
     clients: list[GraphClient] = []
     futures: list[Future[Any]] = []
 
+    token: str | None = None
+
     def on_own_client(fn: Callable[[GraphClient], T]) -> Callable[[], T]:
         def run() -> T:
-            client = connector.client(tenant_id)  # this thread's connections
+            client = connector.client(tenant_id, token=token)  # this thread's connections
             clients.append(client)
             return fn(client)
         return run
 
     users = _Users()
     try:
-        connector.token(tenant_id)  # sign in once: the parallel calls find the token cached
+        token = connector.token(tenant_id)  # sign in once: the parallel calls share the token
         org_f = calls.submit(on_own_client(lambda c: c.get("/organization")))
         futures.append(org_f)
         if integration.sync_licenses:
