@@ -17,8 +17,9 @@ import streamlit as st
 
 from o365lic import export, reports
 from o365lic.reports import LicenseFilter
-from o365lic.store import MatchState, Viewer, list_groups, viewer_for
+from o365lic.store import MatchState, Store, Viewer, list_groups, viewer_for
 from o365lic.store.audit import audit_log as _audit_log
+from o365lic.store.overview import TenantOrder, tenant_status_counts, tenants_page
 from o365lic.ui.context import context, store_of
 
 __all__ = [
@@ -46,8 +47,11 @@ __all__ = [
     "renewals",
     "report_bytes",
     "sync_log",
+    "tenant_counts",
     "tenant_matches",
+    "tenant_rows",
     "tenant_states",
+    "tenants_for_download",
     "totals",
     "trend",
     "viewer_from_db",
@@ -115,6 +119,23 @@ def _organization_contacts(db: str, organization: str, who: Viewer) -> pd.DataFr
 @cached(ttl=STATUS_TTL)
 def _integrations(db: str, match_state: MatchState | None, who: Viewer) -> pd.DataFrame:
     return reports.integrations_table(store_of(db), match_state=match_state, viewer=who)
+
+
+def _hidden(store: Store, who: Viewer) -> tuple[str, ...]:
+    return () if who.sees_everything else tuple(sorted(reports.hidden_organizations(store, who)))
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_rows(db: str, match_state: MatchState | None, who: Viewer, search: str, status: str | None,
+                 order: TenantOrder, limit: int | None, offset: int) -> pd.DataFrame:
+    return tenants_page(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who), search=search,
+                        status=status, order=order, limit=limit, offset=offset)
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_counts(db: str, match_state: MatchState | None, who: Viewer, search: str) -> dict[str, int]:
+    return tenant_status_counts(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who),
+                                search=search)
 
 
 @cached(ttl=STATUS_TTL)
@@ -192,6 +213,26 @@ def organization_contacts(organization: str, who: Viewer) -> pd.DataFrame:
 def integrations(who: Viewer, match_state: MatchState | None = None) -> pd.DataFrame:
     """The "Active Integrations" table ``who`` may see (``match_state="matched"``: those that sync)."""
     return _integrations(context().db, match_state, who)
+
+
+def tenant_rows(who: Viewer, match_state: MatchState | None = None, *, search: str = "", status: str | None = None,
+                order: TenantOrder = "organization", limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """One page of the connected tenants ``who`` may see (set-based: ``store.overview.tenants_page``)."""
+    return _tenant_rows(context().db, match_state, who, search.strip().lower(), status or None, order,
+                        None if limit is None else int(limit), int(offset))
+
+
+def tenant_counts(who: Viewer, match_state: MatchState | None = None, *, search: str = "") -> dict[str, int]:
+    """How many of the tenants ``who`` may see have each status (problems first)."""
+    return _tenant_counts(context().db, match_state, who, search.strip().lower())
+
+
+def tenants_for_download(store: Store, who: Viewer, match_state: MatchState | None = None, *, search: str = "",
+                          status: str | None = None) -> pd.DataFrame:
+    """Every tenant of a filter, problems first, never cached: for a download built when it is
+    clicked (outside the page's run, so it takes the store rather than the page's context)."""
+    return tenants_page(store, match_state=match_state, hidden=_hidden(store, who), search=search.strip().lower(),
+                        status=status or None, order="attention")
 
 
 def tenant_matches(match_state: MatchState) -> pd.DataFrame:
