@@ -16,13 +16,12 @@ from o365lic.store import RunOutcome, StoreError, Viewer
 from o365lic.store.overview import ATTENTION_ORDER
 from o365lic.sync import SyncInProgressError, TenantSyncResult
 from o365lic.ui.reads import tenant_counts, tenant_rows, tenants_for_download
+from o365lic.ui.settings_sync import PAGE_ROWS, page_number
 from o365lic.wording import sync_result_words
 from o365lic.workbook import workbook_bytes
 
 _SYNC_REQUESTED = "sync_requested"
 _ALL = "All statuses"
-#: Rows of the Active Integrations table shown at once (the rest are a page number away).
-PAGE_ROWS = 100
 #: The Active Integrations download: header -> column.
 INTEGRATION_COLUMNS = {"Organization": "organization", "Tenant": "tenant_name", "Domain": "domain",
                        "Tenant ID": "tenant_id", "Status": "status", "Last sync": "last_sync",
@@ -63,14 +62,6 @@ def _status_summary(counts: dict[str, int]) -> str:
     return " · ".join(parts) if parts else "No tenants connected"
 
 
-def _page_of(total: int, key: str) -> int:
-    """The page of :data:`PAGE_ROWS` rows chosen (a page number box only when there is more than one)."""
-    pages = max(1, -(-total // PAGE_ROWS))
-    if pages == 1:
-        return 1
-    return int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=key))
-
-
 def _integrations(viewer: Viewer) -> None:
     """The Active Integrations: counts by status, a search and a status filter, and one bounded page
     of the tenants, problems first; the downloads (every tenant of the filter) are built on click."""
@@ -88,7 +79,7 @@ def _integrations(viewer: Viewer) -> None:
     if not total:
         st.caption("No tenant matches this search.")
         return
-    page = _page_of(total, "integrations_page")
+    page = page_number(total, "integrations_page")
     table = tenant_rows(viewer, "matched", search=search, status=status, order="attention", limit=PAGE_ROWS,
                            offset=(page - 1) * PAGE_ROWS)
     first = (page - 1) * PAGE_ROWS + 1

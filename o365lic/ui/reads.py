@@ -39,6 +39,7 @@ __all__ = [
     "license_contacts",
     "license_costs",
     "licenses",
+    "match_state_count",
     "organization_contacts",
     "organization_names",
     "organization_summary",
@@ -233,6 +234,16 @@ def tenants_for_download(store: Store, who: Viewer, match_state: MatchState | No
     clicked (outside the page's run, so it takes the store rather than the page's context)."""
     return tenants_page(store, match_state=match_state, hidden=_hidden(store, who), search=search.strip().lower(),
                         status=status or None, order="attention")
+
+
+@cached(ttl=STATUS_TTL)
+def _match_state_count(db: str, match_state: MatchState) -> int:
+    return sum(tenant_status_counts(store_of(db), match_state=match_state).values())
+
+
+def match_state_count(match_state: MatchState) -> int:
+    """How many connected or discovered tenants are in one match state (one cheap count, no suggestions)."""
+    return _match_state_count(context().db, match_state)
 
 
 def tenant_matches(match_state: MatchState) -> pd.DataFrame:
