@@ -12,7 +12,7 @@ import threading
 
 from o365lic.config import Settings
 from o365lic.simulator import Simulator, generate_tenants, start_simulator
-from o365lic.store import Store, add_integration, list_integrations
+from o365lic.store import Store, add_integration
 from o365lic.store.prices import install_demo_prices
 
 __all__ = ["DEMO_SEED", "DEMO_TENANTS", "demo_simulator", "ensure_demo_tenants", "runtime_settings"]
@@ -49,8 +49,9 @@ def runtime_settings(settings: Settings) -> Settings:
 def ensure_demo_tenants(store: Store) -> int:
     """Connect the demo tenants to a database that has never had any, with the demo's example
     price list (never over a user's own); returns how many tenants were connected."""
-    if list_integrations(store) or store.scalar(
-        "SELECT count(*) FROM app_state WHERE key = 'demo_seeded'"
+    if store.scalar(  # one cheap look (not every tenant's status): it runs on the app's first load
+        "SELECT EXISTS (SELECT 1 FROM integrations WHERE disconnected_at IS NULL) "
+        "OR EXISTS (SELECT 1 FROM app_state WHERE key = 'demo_seeded')"
     ):
         install_demo_prices(store)
         return 0

@@ -304,8 +304,8 @@ def license_costs(chosen: LicenseFilter) -> pd.DataFrame:
 def _tenant_states(db: str, who: Viewer) -> tuple[pd.DataFrame, int]:
     from o365lic.alerts import alert_settings
 
-    store = store_of(db)
-    return reports.integrations_table(store, viewer=who), int(alert_settings(store).stale_sync_hours)
+    store = store_of(db)  # the rows of reports.integrations_table, read set-based
+    return (tenants_page(store, hidden=_hidden(store, who)), int(alert_settings(store).stale_sync_hours))
 
 
 def tenant_states(who: Viewer) -> tuple[pd.DataFrame, int]:
