@@ -1,13 +1,17 @@
 """Benchmark (run from the repository root): each page's time in a real browser, on generated
-databases of many tenants. Run by hand, not part of the tests:
+databases of many tenants, and the first load of the app. Run by hand, not part of the tests:
 
     python -m bench.bench_pages --tenants 100 3000 --repeat 3
 
-For each size it writes a database in a temporary folder through the store API (connect a
-tenant, start a run, stage its users, land its licenses: no Graph, no sync), starts
-``streamlit run app.py`` on it (demo tenants off: the database is marked as seeded) and, in
-Debian's Chromium, opens every page (Settings on each of its sections) and measures the time
-from navigation until the app is idle (Streamlit's script state ``notRunning`` and no spinner).
+For each size it writes a database in a temporary folder through the sync's write path (the
+tenants connected in one statement, then landed with :func:`o365lic.store.land_group` in groups
+of :data:`GROUP`, as a sync lands them: no Graph). First loads: a fresh ``streamlit run
+app.py`` on it (demo tenants off: the database is marked as seeded) and, in Debian's Chromium,
+the time from opening the URL in a new browser context until the app is idle, cold (the
+server's first script run: imports, demo start-up, first reads) and warm (a second visit, a new
+session), median of ``--repeat`` servers; the same for a one-line Streamlit app as the floor.
+Pages: one server per size; every page (Settings on each of its sections) opened by a click and
+timed until the app is idle (Streamlit's script state ``notRunning`` and no spinner).
 Prints one line per page and size, the median of ``--repeat`` loads, and the ratio of the
 largest size to the smallest. Results are written down in bench/RESULTS.md.
 """
