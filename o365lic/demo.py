@@ -12,8 +12,9 @@ import threading
 
 from o365lic.config import Settings
 from o365lic.simulator import Simulator, generate_tenants, start_simulator
-from o365lic.store import Store, add_integration, list_integrations
+from o365lic.store import Store, add_integration
 from o365lic.store.app_state import flag_is_set, set_flag
+from o365lic.store.integrations import any_connected
 from o365lic.store.prices import install_demo_prices
 
 __all__ = ["DEMO_SEED", "DEMO_TENANTS", "demo_simulator", "ensure_demo_tenants", "runtime_settings"]
@@ -50,7 +51,7 @@ def runtime_settings(settings: Settings) -> Settings:
 def ensure_demo_tenants(store: Store) -> int:
     """Connect the demo tenants to a database that has never had any, with the demo's example
     price list (never over a user's own); returns how many tenants were connected."""
-    if list_integrations(store) or flag_is_set(store, "demo_seeded"):
+    if any_connected(store) or flag_is_set(store, "demo_seeded"):  # one cheap look on first load
         install_demo_prices(store)
         return 0
     tenants = generate_tenants(DEMO_TENANTS, DEMO_SEED)

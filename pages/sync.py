@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import get_args
 
@@ -12,11 +13,15 @@ from streamlit.delta_generator import DeltaGenerator
 from o365lic import export, sync, ui
 from o365lic.filenames import download_name
 from o365lic.store import RunOutcome, StoreError, Viewer
+from o365lic.store.overview import ATTENTION_ORDER
 from o365lic.sync import SyncInProgressError, TenantSyncResult
+from o365lic.ui.reads import tenant_counts, tenant_rows, tenants_for_download
+from o365lic.ui.settings_sync import PAGE_ROWS, page_number
 from o365lic.wording import sync_result_words
 from o365lic.workbook import workbook_bytes
 
 _SYNC_REQUESTED = "sync_requested"
+_ALL = "All statuses"
 #: The Active Integrations download: header -> column.
 INTEGRATION_COLUMNS = {"Organization": "organization", "Tenant": "tenant_name", "Domain": "domain",
                        "Tenant ID": "tenant_id", "Status": "status", "Last sync": "last_sync",
@@ -34,14 +39,15 @@ def excel_sheet(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
                          for header, column in columns.items()})
 
 
-def _downloads(title: str, organization: str | None, csv: bytes, frame: pd.DataFrame,
-               columns: dict[str, str], key: str) -> None:
-    """A CSV and an Excel download of one table, side by side (both formula-guarded)."""
+def _downloads(title: str, organization: str | None, csv: bytes | Callable[[], bytes],
+               xlsx: bytes | Callable[[], bytes], key: str) -> None:
+    """A CSV and an Excel download of one table, side by side (both formula-guarded); a callable
+    is the file built when its button is clicked."""
     row = st.container(horizontal=True)  # buttons as wide as their words: never cut off
     row.download_button(f"{title} (CSV)", data=csv, file_name=download_name(title, organization, "csv"),
                          mime=ui.CSV_MIME, on_click="ignore", icon=":material/download:", key=f"{key}_csv",
                          width="content")
-    row.download_button(f"{title} (Excel)", data=workbook_bytes({title: excel_sheet(frame, columns)}),
+    row.download_button(f"{title} (Excel)", data=xlsx,
                           file_name=download_name(title, organization, "xlsx"), mime=XLSX_MIME,
                           on_click="ignore", icon=":material/table_view:", key=f"{key}_xlsx", width="content")
 
@@ -50,10 +56,61 @@ def _request_sync() -> None:
     st.session_state[_SYNC_REQUESTED] = True
 
 
-def _status_summary(statuses: list[str]) -> str:
+def _status_summary(counts: dict[str, int]) -> str:
     order = ["OK", "Syncing...", "Error", "Paused", "Never synced"]
-    parts = [f"{statuses.count(s)} {s}" for s in order if statuses.count(s)]
+    parts = [f"{counts[s]:,} {s}" for s in order if counts.get(s)]
     return " · ".join(parts) if parts else "No tenants connected"
+
+
+def _integrations(viewer: Viewer) -> None:
+    """The Active Integrations: counts by status, a search and a status filter, and one bounded page
+    of the tenants, problems first; the downloads (every tenant of the filter) are built on click."""
+    counts = tenant_counts(viewer, "matched")  # unmatched and ignored tenants do not sync
+    st.caption(_status_summary(counts))
+    if not counts:
+        return
+    search_col, status_col = st.columns([3, 1], vertical_alignment="bottom")
+    search = search_col.text_input("Search tenants", key="integrations_search",
+                                   placeholder="Organization, tenant, domain or tenant ID")
+    status = status_col.selectbox("Status", [_ALL, *ATTENTION_ORDER], key="integrations_status")
+    status = None if status == _ALL else status
+    found = tenant_counts(viewer, "matched", search=search) if search.strip() else counts
+    total = found.get(status, 0) if status else sum(found.values())
+    if not total:
+        st.caption("No tenant matches this search.")
+        return
+    page = page_number(total, "integrations_page")
+    table = tenant_rows(viewer, "matched", search=search, status=status, order="attention", limit=PAGE_ROWS,
+                           offset=(page - 1) * PAGE_ROWS)
+    first = (page - 1) * PAGE_ROWS + 1
+    if total > PAGE_ROWS:
+        st.caption(f"Tenants {first:,}–{first + len(table) - 1:,} of {total:,}, problems first")
+    shown = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "")  # never "None"
+                            for c in ("last_error", "warning")})
+    st.dataframe(
+        shown, hide_index=True, width="stretch",
+        column_order=["organization", "status", "last_sync", "last_error", "warning", "domain",
+                      "tenant_id", "tenant_name"],
+        column_config={
+            "organization": st.column_config.TextColumn("Organization", width=180),
+            "tenant_name": st.column_config.TextColumn("Tenant", width=180),
+            "domain": st.column_config.TextColumn("Domain", width=200),
+            "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
+            "status": st.column_config.TextColumn("Status", width=110),
+            "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm", width=140),
+            "last_error": st.column_config.TextColumn("Last error", width="medium"),
+            "warning": st.column_config.TextColumn("Warning", width="medium"),
+        },
+    )
+    store = ui.context().store
+
+    def every_tenant() -> pd.DataFrame:  # built when a download is clicked, not on every run
+        return tenants_for_download(store, viewer, "matched", search=search, status=status)
+
+    _downloads("Active Integrations", None,
+               lambda: export.table_csv(every_tenant(), INTEGRATION_COLUMNS).encode("utf-8"),
+               lambda: workbook_bytes({"Active Integrations": excel_sheet(every_tenant(), INTEGRATION_COLUMNS)}),
+               "download_integrations")
 
 
 def _manual_sync(slot: DeltaGenerator) -> None:
@@ -130,29 +187,8 @@ def render() -> None:
     if pressed:
         _manual_sync(slot)
 
-    table = ui.integrations(viewer, match_state="matched")  # unmatched and ignored tenants do not sync
-    shown = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "")  # never "None"
-                            for c in ("last_error", "warning") if c in table.columns})
     with table_slot:
-        st.caption(_status_summary(table["status"].tolist()))
-        st.dataframe(
-            shown, hide_index=True, width="stretch",
-            column_order=["organization", "status", "last_sync", "last_error", "warning", "domain",
-                          "tenant_id", "tenant_name"],
-            column_config={
-                "organization": st.column_config.TextColumn("Organization", width=180),
-                "tenant_name": st.column_config.TextColumn("Tenant", width=180),
-                "domain": st.column_config.TextColumn("Domain", width=200),
-                "tenant_id": st.column_config.TextColumn("Tenant ID", width=300),
-                "status": st.column_config.TextColumn("Status", width=110),
-                "last_sync": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm", width=140),
-                "last_error": st.column_config.TextColumn("Last error", width="medium"),
-                "warning": st.column_config.TextColumn("Warning", width="medium"),
-            },
-        )
-        if not table.empty:
-            _downloads("Active Integrations", None, export.table_csv(table, INTEGRATION_COLUMNS).encode("utf-8"), table,
-                       INTEGRATION_COLUMNS, "download_integrations")
+        _integrations(viewer)
 
     _sync_log(viewer)
 
@@ -208,6 +244,7 @@ def _sync_log(viewer: Viewer) -> None:
             "client_request_id": st.column_config.TextColumn("Client request ID"),
         },
     )
-    _downloads("Sync log", organization, ui.sync_log_csv(log), log, SYNC_LOG_COLUMNS, "download_sync_log")
+    _downloads("Sync log", organization, ui.sync_log_csv(log),
+               workbook_bytes({"Sync log": excel_sheet(log, SYNC_LOG_COLUMNS)}), "download_sync_log")
 
 ui.run_page(render)

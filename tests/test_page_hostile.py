@@ -20,6 +20,7 @@ from page_helpers import (  # noqa: F401
     signed_in_app,
     synced,
 )
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from o365lic import export, reports
@@ -182,9 +183,18 @@ def test_every_table_download_guards_a_formula_name(app_db: Path, monkeypatch) -
         con.execute("UPDATE contacts SET display_name = ? WHERE id = (SELECT min(contact_id) FROM flexible_asset_tags)",
                     [FORMULA])
     made = _csv_spy(monkeypatch)
+    files: dict[str, object] = {}  # label -> the download's data, as the button got it
+    button = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        files[label] = data
+        return button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     at = open_page("pages/sync.py")  # Active Integrations and the sync log
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]
+    files["Active Integrations (CSV)"]()  # type: ignore[operator]  # built when clicked
     assert any(f"'{FORMULA}" in text for text in made)
     at.switch_page("pages/organization.py")
     at.run()

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 from page_helpers import app_db, metric_values, open_page, parse_count, plain, synced  # noqa: F401
+from streamlit.delta_generator import DeltaGenerator
 
 from o365lic import alerts, cost_reports, costs, insights, renewals, reports
 from o365lic.store import Store
@@ -172,6 +173,14 @@ def test_report_downloads_and_xlsx_reopens(app_db: Path, monkeypatch) -> None:
         return data
 
     monkeypatch.setattr(downloads, "workbook_bytes", spy)
+    files: list[tuple[str, object]] = []  # (label, data) of every download button, as it got them
+    button = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        files.append((label, data))
+        return button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     store = synced(app_db)
     name = reports.organization_names(store)[0]
     at = open_page(ORGANIZATION)
@@ -179,6 +188,10 @@ def test_report_downloads_and_xlsx_reopens(app_db: Path, monkeypatch) -> None:
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download Excel" in labels and labels.index("Download Excel") == labels.index("Download CSV") + 1
     assert "Download PDF" not in labels  # the report is built only when asked
+    assert not made  # the workbooks are built when their button is clicked, not on every run
+    for label, data in files:
+        if label.endswith("Excel"):
+            data()  # type: ignore[operator]  # as a click would
     title, data = next((t, d) for t, d in reversed(made) if t == "Office 365 Licenses")
     sheet = openpyxl.load_workbook(io.BytesIO(data))[title]
     header = [c.value for c in sheet[1]]

@@ -209,6 +209,27 @@ def test_search_and_status_filter_narrow_the_table(app_db: Path) -> None:
     assert "No tenant matches this search." in [c.value for c in at.caption]
 
 
+def test_many_tenants_are_one_page_at_a_time_and_a_page_two_edit_is_saved(app_db: Path) -> None:
+    _, store = runtime(app_db)
+    with store.transaction() as con:  # 150 more tenants (6 demo ones): two pages
+        con.execute("INSERT INTO organizations (name) SELECT printf('Extra Customer %03d', range) FROM range(150)")
+        con.execute("INSERT INTO integrations (tenant_id, tenant_name, organization_id) "
+                    "SELECT printf('00000000-0000-4000-8000-%012d', id), name, id FROM organizations "
+                    "WHERE name LIKE 'Extra Customer %'")
+    at = section(open_page(PAGE), "Sync settings")
+    assert "156 tenants of 156" in [c.value for c in at.caption]
+    assert len(tenants_table(at)[1]) == 100  # one bounded grid, not a row per tenant on one screen
+    assert at.number_input(key="tenant_settings_page").label == "Page (of 2)"
+    at.number_input(key="tenant_settings_page").set_value(2).run()
+    _, page_two = tenants_table(at)
+    assert len(page_two) == 56 and "Tenants 101–156 shown" in [c.value for c in at.caption]
+    last = str(page_two["tenant_id"].iloc[-1])
+    _save(edit_tenants(at, {last: {"paused": True}}))
+    assert [i.tenant_id for i in list_integrations(store) if i.paused] == [last]
+    at.text_input(key="tenant_search").input("extra customer 149").run()  # a narrower search: back to one page
+    assert len(tenants_table(at)[1]) == 1 and not at.number_input
+
+
 # --------------------------------------------------------------------------- discover & match
 
 DEMO = {t.display_name: t.tenant_id for t in generate_tenants(demo.DEMO_TENANTS, demo.DEMO_SEED)}

@@ -189,6 +189,7 @@ def test_excel_downloads_reopen_with_numbers_dates_and_a_formula_name_as_text(ap
     from datetime import datetime
 
     import openpyxl
+    from streamlit.delta_generator import DeltaGenerator
 
     from o365lic import workbook
 
@@ -196,24 +197,39 @@ def test_excel_downloads_reopen_with_numbers_dates_and_a_formula_name_as_text(ap
     formula = "=HYPERLINK(\"http://x\",\"y\")"
     with store.transaction() as con:
         con.execute("UPDATE organizations SET name = ? WHERE name = ?", [formula, failing])
-    made: list[bytes] = []
+    made: dict[str, list[bytes]] = {}  # sheet title -> the workbooks made with it
     original = workbook.workbook_bytes
 
     def spy(sheets):
-        made.append(original(sheets))
-        return made[-1]
+        data = original(sheets)
+        made.setdefault(next(iter(sheets)), []).append(data)
+        return data
 
     monkeypatch.setattr(workbook, "workbook_bytes", spy)
+    files: dict[str, object] = {}  # label -> the download's data, as the button got it
+    button = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        files[label] = data
+        return button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
     at = open_page(PAGE)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]
-    assert len(made) == 2
-    integrations = openpyxl.load_workbook(io.BytesIO(made[0])).worksheets[0]
+    assert len(made["Sync log"]) == 1
+    assert "Active Integrations" not in made  # built when its button is clicked, not on every run
+    assert callable(files["Active Integrations (Excel)"]) and callable(files["Active Integrations (CSV)"])
+    csv = files["Active Integrations (CSV)"]().decode("utf-8").splitlines()  # type: ignore[operator]
+    assert csv[0].startswith("Organization,Tenant,Domain,Tenant ID,Status") and len(csv) == 1 + 6
+    files["Active Integrations (Excel)"]()  # type: ignore[operator]
+    integrations = openpyxl.load_workbook(io.BytesIO(made["Active Integrations"][0])).worksheets[0]
     header = [c.value for c in integrations[1]]
     assert header[:5] == ["Organization", "Tenant", "Domain", "Tenant ID", "Status"] and header[-1] == "Warning"
+    assert integrations.max_row == 1 + 6  # every tenant, not only the page shown
     cells = {integrations.cell(row, 1).value: integrations.cell(row, 1) for row in range(2, integrations.max_row + 1)}
     assert cells[formula].data_type == "s"  # a name starting with "=" stays a string, never a formula
-    log = openpyxl.load_workbook(io.BytesIO(made[1])).worksheets[0]
+    log = openpyxl.load_workbook(io.BytesIO(made["Sync log"][0])).worksheets[0]
     header = [c.value for c in log[1]]
     assert header == [*reports_header(), "Warning"]
     started = header.index("Started") + 1
@@ -228,3 +244,33 @@ def reports_header() -> list[str]:
     from o365lic.export import SYNC_LOG_HEADER
 
     return list(SYNC_LOG_HEADER)
+
+
+def test_problems_first_search_status_filter_and_pages(app_db: Path) -> None:
+    store, failing = _log_with_an_error(app_db)  # six synced tenants, the first one's last run failed
+    with store.transaction() as con:  # 150 more tenants, connected and never synced
+        con.execute("INSERT INTO organizations (name) SELECT printf('Extra Customer %03d', range) FROM range(150)")
+        con.execute("INSERT INTO integrations (tenant_id, tenant_name, organization_id) "
+                    "SELECT printf('00000000-0000-4000-8000-%012d', id), name, id FROM organizations "
+                    "WHERE name LIKE 'Extra Customer %'")
+    at = open_page(PAGE)
+    assert at.caption[0].value == "5 OK · 1 Error · 150 Never synced"
+    assert "Tenants 1–100 of 156, problems first" in [c.value for c in at.caption]
+    table = at.dataframe[0].value
+    assert len(table) == 100  # one bounded page, not every tenant
+    assert list(table["organization"][:1]) == [failing] and list(table["status"][:1]) == ["Error"]
+    assert set(table["status"][1:]) == {"Never synced"}
+    at.number_input(key="integrations_page").set_value(2).run()
+    table = at.dataframe[0].value
+    assert len(table) == 56 and list(table["status"]).count("OK") == 5
+    assert "Tenants 101–156 of 156, problems first" in [c.value for c in at.caption]
+
+    at.selectbox(key="integrations_status").select("OK").run()
+    assert set(at.dataframe[0].value["status"]) == {"OK"} and len(at.dataframe[0].value) == 5
+    assert not at.number_input  # one page: no page box
+    at.selectbox(key="integrations_status").select("All statuses")
+    at.text_input(key="integrations_search").input("customer 149").run()
+    assert list(at.dataframe[0].value["organization"]) == ["Extra Customer 149"]
+    at.text_input(key="integrations_search").input("nobody by that name").run()
+    assert "No tenant matches this search." in [c.value for c in at.caption]
+    assert at.caption[0].value == "5 OK · 1 Error · 150 Never synced"  # the counts stay those of every tenant

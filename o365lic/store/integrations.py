@@ -16,6 +16,7 @@ __all__ = [
     "MAX_INTERVAL_MINUTES",
     "IntegrationError",
     "add_integration",
+    "any_connected",
     "check_interval",
     "connected_integration_id",
     "ensure_organization",
@@ -122,6 +123,11 @@ def list_integrations(store: Store, match_state: MatchState | None = None) -> li
     rows = store.rows(_STATUS_SQL + clause + " ORDER BY lower(o.name) NULLS LAST, lower(i.tenant_name), i.tenant_id",
                       params)
     return [_integration(r) for r in rows]
+
+
+def any_connected(store: Store) -> bool:
+    """Whether any tenant is connected: one cheap look, not every tenant's status."""
+    return bool(store.scalar("SELECT EXISTS (SELECT 1 FROM integrations WHERE disconnected_at IS NULL)"))
 
 
 def get_integration(store: Store, tenant_id: str) -> Integration | None:

@@ -17,8 +17,9 @@ import streamlit as st
 
 from o365lic import export, reports
 from o365lic.reports import LicenseFilter
-from o365lic.store import MatchState, Viewer, list_groups, viewer_for
+from o365lic.store import MatchState, Store, Viewer, list_groups, viewer_for
 from o365lic.store.audit import audit_log as _audit_log
+from o365lic.store.overview import TenantOrder, tenant_status_counts, tenants_page
 from o365lic.ui.context import context, store_of
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "license_contacts",
     "license_costs",
     "licenses",
+    "match_state_count",
     "organization_contacts",
     "organization_names",
     "organization_summary",
@@ -46,8 +48,11 @@ __all__ = [
     "renewals",
     "report_bytes",
     "sync_log",
+    "tenant_counts",
     "tenant_matches",
+    "tenant_rows",
     "tenant_states",
+    "tenants_for_download",
     "totals",
     "trend",
     "viewer_from_db",
@@ -115,6 +120,23 @@ def _organization_contacts(db: str, organization: str, who: Viewer) -> pd.DataFr
 @cached(ttl=STATUS_TTL)
 def _integrations(db: str, match_state: MatchState | None, who: Viewer) -> pd.DataFrame:
     return reports.integrations_table(store_of(db), match_state=match_state, viewer=who)
+
+
+def _hidden(store: Store, who: Viewer) -> tuple[str, ...]:
+    return () if who.sees_everything else tuple(sorted(reports.hidden_organizations(store, who)))
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_rows(db: str, match_state: MatchState | None, who: Viewer, search: str, status: str | None,
+                 order: TenantOrder, limit: int | None, offset: int) -> pd.DataFrame:
+    return tenants_page(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who), search=search,
+                        status=status, order=order, limit=limit, offset=offset)
+
+
+@cached(ttl=STATUS_TTL)
+def _tenant_counts(db: str, match_state: MatchState | None, who: Viewer, search: str) -> dict[str, int]:
+    return tenant_status_counts(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who),
+                                search=search)
 
 
 @cached(ttl=STATUS_TTL)
@@ -194,6 +216,36 @@ def integrations(who: Viewer, match_state: MatchState | None = None) -> pd.DataF
     return _integrations(context().db, match_state, who)
 
 
+def tenant_rows(who: Viewer, match_state: MatchState | None = None, *, search: str = "", status: str | None = None,
+                order: TenantOrder = "organization", limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """One page of the connected tenants ``who`` may see (set-based: ``store.overview.tenants_page``)."""
+    return _tenant_rows(context().db, match_state, who, search.strip().lower(), status or None, order,
+                        None if limit is None else int(limit), int(offset))
+
+
+def tenant_counts(who: Viewer, match_state: MatchState | None = None, *, search: str = "") -> dict[str, int]:
+    """How many of the tenants ``who`` may see have each status (problems first)."""
+    return _tenant_counts(context().db, match_state, who, search.strip().lower())
+
+
+def tenants_for_download(store: Store, who: Viewer, match_state: MatchState | None = None, *, search: str = "",
+                          status: str | None = None) -> pd.DataFrame:
+    """Every tenant of a filter, problems first, never cached: for a download built when it is
+    clicked (outside the page's run, so it takes the store rather than the page's context)."""
+    return tenants_page(store, match_state=match_state, hidden=_hidden(store, who), search=search.strip().lower(),
+                        status=status or None, order="attention")
+
+
+@cached(ttl=STATUS_TTL)
+def _match_state_count(db: str, match_state: MatchState) -> int:
+    return sum(tenant_status_counts(store_of(db), match_state=match_state).values())
+
+
+def match_state_count(match_state: MatchState) -> int:
+    """How many connected or discovered tenants are in one match state (one cheap count, no suggestions)."""
+    return _match_state_count(context().db, match_state)
+
+
 def tenant_matches(match_state: MatchState) -> pd.DataFrame:
     """The tenants in one match state, with suggestions for the unmatched ones."""
     return _tenant_matches(context().db, match_state)
@@ -251,8 +303,8 @@ def license_costs(chosen: LicenseFilter) -> pd.DataFrame:
 def _tenant_states(db: str, who: Viewer) -> tuple[pd.DataFrame, int]:
     from o365lic.alerts import alert_settings
 
-    store = store_of(db)
-    return reports.integrations_table(store, viewer=who), int(alert_settings(store).stale_sync_hours)
+    store = store_of(db)  # the rows of reports.integrations_table, read set-based
+    return (tenants_page(store, hidden=_hidden(store, who)), int(alert_settings(store).stale_sync_hours))
 
 
 def tenant_states(who: Viewer) -> tuple[pd.DataFrame, int]:

@@ -2,8 +2,8 @@
 
 The ``Licenses`` and ``Paused`` boxes and the interval are edited in place and one ``Save``
 stores the edited rows; ``Select`` picks rows for the bulk actions (pause, resume). A search
-box and a status filter narrow the table. The page's size does not grow with the tenants:
-one grid, whatever their number.
+box and a status filter narrow the table (in the database). The page's size does not grow with
+the tenants: one grid of at most :data:`PAGE_ROWS` rows, whatever their number.
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ from o365lic.ui import changes
 from o365lic.ui.actions import act, notify
 from o365lic.ui.context import context
 from o365lic.ui.display import md, plural
-from o365lic.ui.reads import integrations
+from o365lic.ui.reads import tenant_counts, tenant_rows
 from o365lic.ui.settings_common import managed_section, names_of
 from o365lic.wording import MAX_INTERVAL_MINUTES, interval_problem
 
-__all__ = ["DEFAULT_INTERVAL_MINUTES", "TABLE_KEY", "render", "table_key"]
+__all__ = ["DEFAULT_INTERVAL_MINUTES", "PAGE_ROWS", "TABLE_KEY", "page_number", "render", "table_key"]
 
 TABLE_KEY = "tenant_settings"
 _NOTICE = "settings_notice"
 _VERSION = "tenant_settings_version"
 _ALL = "All statuses"
+#: Tenants shown (and edited) at once; the rest are a page number away.
+PAGE_ROWS = 100
 #: The columns a person edits, and the setting each one is.
 _EDITABLE = ("select", "licenses", "paused", "interval_minutes")
 
@@ -108,20 +110,25 @@ def _set_paused(rows: list[dict[str, Any]], key: str, paused: bool) -> None:
     act(_NOTICE, "manage_integrations", run)
 
 
-def _filtered(table: pd.DataFrame) -> pd.DataFrame:
+def _filters() -> tuple[str, str | None]:
+    """The search text and the status chosen above the table."""
     search_col, status_col = st.columns([3, 1], vertical_alignment="bottom")
     text = search_col.text_input("Search tenants", key="tenant_search",
-                                 placeholder="Organization, tenant, domain or tenant ID").strip().lower()
+                                 placeholder="Organization, tenant, domain or tenant ID")
     statuses = [_ALL, *get_args(IntegrationStatus)]
     status = status_col.selectbox("Status", statuses, key="tenant_status_filter")
-    shown = table
-    if text:
-        haystack = (table[["organization", "tenant_name", "domain", "tenant_id"]].astype(str)
-                    .agg(" ".join, axis=1).str.lower())
-        shown = shown[haystack.str.contains(text, regex=False)]
-    if status and status != _ALL:
-        shown = shown[shown["status"] == status]
-    return shown.reset_index(drop=True)
+    return text.strip(), (None if not status or status == _ALL else status)
+
+
+def page_number(total: int, key: str, help: str | None = None) -> int:
+    """The page of :data:`PAGE_ROWS` rows chosen, from 1 (a page number box only when there is more
+    than one page; a page past the end after a narrower search becomes the last one)."""
+    pages = max(1, -(-total // PAGE_ROWS))
+    if pages == 1:
+        return 1
+    if int(st.session_state.get(key) or 1) > pages:
+        st.session_state[key] = pages
+    return int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=key, help=help))
 
 
 def render(viewer: Viewer) -> None:
@@ -131,15 +138,24 @@ def render(viewer: Viewer) -> None:
         "Tick **Licenses**, **Paused** or change the interval in the table, then **Save**. Tick **Select** "
         "to pause or resume many tenants at once. A scheduled sync syncs a tenant when its last sync is "
         "older than its interval.")
-    table = integrations(viewer, match_state="matched")
-    if table.empty:
+    counts = tenant_counts(viewer, "matched")
+    if not counts:
         st.info("No tenant is connected and matched yet.")
         return
-    shown = _filtered(table)
-    st.caption(f"{plural(len(shown), 'tenant')} of {len(table):,}")
-    if shown.empty:
+    search, status = _filters()
+    found = tenant_counts(viewer, "matched", search=search) if search else counts
+    total = found.get(status, 0) if status else sum(found.values())
+    st.caption(f"{plural(total, 'tenant')} of {sum(counts.values()):,}")
+    if not total:
         st.caption("No tenant matches this search.")
         return
+    page = page_number(total, "tenant_settings_page",
+                       help="Save before turning the page: edits are kept for the page in view only.")
+    shown = tenant_rows(viewer, "matched", search=search, status=status, limit=PAGE_ROWS,
+                        offset=(page - 1) * PAGE_ROWS)
+    if total > PAGE_ROWS:
+        first = (page - 1) * PAGE_ROWS + 1
+        st.caption(f"Tenants {first:,}–{first + len(shown) - 1:,} shown")
     rows = _rows(shown)
     frame = pd.DataFrame({
         "select": False, "organization": shown["organization"], "tenant_name": shown["tenant_name"],
@@ -147,9 +163,8 @@ def render(viewer: Viewer) -> None:
         "paused": [r["paused"] for r in rows], "interval_minutes": [r["interval_minutes"] for r in rows],
         "tenant_id": shown["tenant_id"],
     })
-    # a new search or filter is a new table: its edits start afresh
-    search = (st.session_state.get("tenant_search"), st.session_state.get("tenant_status_filter"))
-    key = f"{table_key()}_{abs(hash(search))}"
+    # a new search, filter or page is a new table: its edits start afresh
+    key = f"{table_key()}_{abs(hash((search, status, page)))}"
     st.data_editor(
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
         column_order=["select", "organization", "licenses", "paused", "interval_minutes", "status", "tenant_name",

@@ -12,8 +12,9 @@ from o365lic.ui import changes
 from o365lic.ui.actions import act, notify, show_notice
 from o365lic.ui.context import context
 from o365lic.ui.display import md, plural
-from o365lic.ui.reads import all_organizations, tenant_matches
+from o365lic.ui.reads import all_organizations, match_state_count, tenant_matches
 from o365lic.ui.settings_common import names_of
+from o365lic.ui.settings_sync import PAGE_ROWS, page_number
 from o365lic.ui.signin import allowed, not_allowed
 from o365lic.wording import connect_error, connect_problem
 
@@ -162,10 +163,15 @@ def _discover_and_match(viewer: Viewer) -> None:
     show_notice(_MATCH_NOTICE)
 
     state = st.radio("Show", MATCH_FILTERS, horizontal=True, key="match_filter")
-    table = tenant_matches(state.lower())  # type: ignore[arg-type]
-    if table.empty:
+    total = match_state_count(state.lower())  # type: ignore[arg-type]
+    if not total:  # nothing to list: no suggestions to work out either
         st.caption(f"No {state.lower()} tenants.")
         return
+    page = page_number(total, f"match_page_{state.lower()}")
+    first = (page - 1) * PAGE_ROWS
+    table = tenant_matches(state.lower()).iloc[first:first + PAGE_ROWS].reset_index(drop=True)  # type: ignore[arg-type]
+    if total > PAGE_ROWS:
+        st.caption(f"Tenants {first + 1:,}–{first + len(table):,} of {total:,}")
     chosen = table.iloc[list(_match_table(table, state))]
     if not may_manage:
         st.caption(not_allowed(viewer, "manage_integrations"))
