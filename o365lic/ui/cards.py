@@ -119,6 +119,9 @@ _WIDTHS: dict[str, int] = {
     "unused_cost_text": 94, "monthly_cost_text": 96, "usage": 112, "utilisation": 100, "kind": 136,
     "data_state": 100, "status": 86, "sku_part_number": 196, "synced_at": 120, "tenant_id": 264,
 }
+#: With free SKUs listed, Active and Unused hold seven figures (a 1,000,000-unit free SKU): a
+#: clipped figure reads as another one, so on Global License gives up the room they need.
+_FREE_WIDTHS: dict[str, int] = {"active": 72, "unused": 68}
 #: The License column where no Organization column stands beside it (the Organization page).
 _LICENSE_ALONE_WIDTH = 212
 
@@ -133,7 +136,9 @@ def table_config(*, with_organization: bool, with_free: bool, with_state: bool) 
     order += ["kind"] if with_free else []
     order += ["data_state"] if with_state else []
     order += ["status", "sku_part_number", "synced_at", "tenant_id"]
-    width = dict(_WIDTHS, license_name=_WIDTHS["license_name"] if with_organization else _LICENSE_ALONE_WIDTH)
+    width = dict(_WIDTHS, **(_FREE_WIDTHS if with_free else {}))
+    grown = sum(width[c] - _WIDTHS[c] for c in _FREE_WIDTHS)
+    width["license_name"] = _WIDTHS["license_name"] - grown if with_organization else _LICENSE_ALONE_WIDTH
 
     def count(column: str, label: str, hint: str) -> Any:
         return st.column_config.NumberColumn(label, format="localized", help=hint, width=width[column])

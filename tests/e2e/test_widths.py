@@ -222,15 +222,21 @@ def _too_narrow(column: dict, padding: float, *, values: bool) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("name", "sized_page"), [
-    ("Global", "1024x768"), ("Global", "1400x1000"),
-    ("Organization", "1024x768"), ("Organization", "1400x1000"),
+@pytest.mark.parametrize(("name", "sized_page", "free"), [
+    ("Global", "1024x768", False), ("Global", "1400x1000", False), ("Global", "1024x768", True),
+    ("Organization", "1024x768", False), ("Organization", "1400x1000", False),
 ], indirect=["sized_page"])
-def test_answering_columns_are_in_view(synced_server, sized_page: Page, name: str, tmp_path: Path) -> None:
+def test_answering_columns_are_in_view(synced_server, sized_page: Page, name: str, free: bool,
+                                       tmp_path: Path) -> None:
     """Organization, License, Active, Consumed, Unused, Over-assigned and the unused cost are in
-    view in the license table without scrolling it sideways, at a laptop's width and a desktop's;
-    every header, and every figure, fits its column."""
+    view in the license table without scrolling it sideways, at a laptop's width and a desktop's,
+    and with free SKUs listed (seven-figure free units); every header, and every figure, fits its
+    column."""
     _open(sized_page, synced_server.url, name)
+    if free:
+        sized_page.get_by_text("Include free SKUs", exact=True).click()
+        expect(sized_page.get_by_text(re.compile(r"free SKUs apart"))).to_be_visible()
+        _wait_idle(sized_page)
     table = sized_page.locator(f".st-key-{LICENSE_TABLE[name]} [data-testid='stDataFrame']")
     expect(table).to_have_count(1)
     table.scroll_into_view_if_needed()
@@ -238,6 +244,9 @@ def test_answering_columns_are_in_view(synced_server, sized_page: Page, name: st
     table.screenshot(path=str(tmp_path / f"{name.lower()}-table.png"))
     grid = table.evaluate(_GRID_JS)
     assert "error" not in grid, grid.get("error")
+    if free:  # the free SKUs are in the table: their seven-figure units are measured too
+        active = next(c for c in grid["columns"] if c["title"] == "Active")
+        assert "1,000,000" in [v for v, _ in active["values"]], active
     titles = [c["title"] for c in grid["columns"] if c["title"]]  # the row-picker column has none
     wanted = ANSWERING[name]
     assert set(wanted) <= set(titles), f"missing columns: {set(wanted) - set(titles)} in {titles}"
