@@ -51,7 +51,8 @@ def _table(table: pd.DataFrame, include_free: bool) -> None:
     st.caption("Choose a row to open its organization's page.")
     shown = table["organization"].unique()  # one organization chosen: the file names it
     csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy(),
-                                                     "Data": table["data_state"].to_numpy()}),
+                                                     "Data": table["data_state"].to_numpy(),
+                                                     "Last Synced (UTC)": table["synced_at"].to_numpy()}),
                  "Office 365 Licenses", str(shown[0]) if len(shown) == 1 else None, key="global_download",
                  csv=export.licenses_csv(table).encode("utf-8"))
 

@@ -203,8 +203,10 @@ def render() -> None:
     money.show_costs(table)
     order, config = cards.table_config(with_organization=False, with_free=include_free,
                                        with_state=bool((table["data_state"] != "").any()))
-    st.dataframe(table, column_order=order, column_config=config, hide_index=True, width="stretch")
-    csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy()}),
+    with st.container(key="organization_licenses"):  # the browser test finds the table by it
+        st.dataframe(table, column_order=order, column_config=config, hide_index=True, width="stretch")
+    csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy(),
+                                                     "Last Synced (UTC)": table["synced_at"].to_numpy()}),
                  "Office 365 Licenses", organization, key="organization_download",
                  csv=export.licenses_csv(table).encode("utf-8"))
 

@@ -110,41 +110,62 @@ def show_cards(licenses: pd.DataFrame, *, help_texts: bool = True) -> CardTotals
     return cards
 
 
+#: Column widths in px: each fits its header and usual values (the grid pads 8 px either side).
+#: On Global at 1024 px the table is 728 px wide, less 32 px for the row picker: the columns that
+#: answer the question (Organization to Unused cost) take 690 of those 696 px, so License gets
+#: what the figures leave; on the Organization page it has room for the longest names.
+_WIDTHS: dict[str, int] = {
+    "organization": 128, "license_name": 172, "active": 54, "consumed": 80, "unused": 62, "over_assigned": 100,
+    "unused_cost_text": 94, "monthly_cost_text": 96, "usage": 112, "utilisation": 100, "kind": 136,
+    "data_state": 100, "status": 86, "sku_part_number": 196, "synced_at": 120, "tenant_id": 264,
+}
+#: With free SKUs listed, Active and Unused hold seven figures (a 1,000,000-unit free SKU): a
+#: clipped figure reads as another one, so on Global License gives up the room they need.
+_FREE_WIDTHS: dict[str, int] = {"active": 72, "unused": 68}
+#: The License column where no Organization column stands beside it (the Organization page).
+_LICENSE_ALONE_WIDTH = 212
+
+
 def table_config(*, with_organization: bool, with_free: bool, with_state: bool) -> tuple[list[str], dict[str, Any]]:
-    """Column order and ``column_config`` of the license table (the question's columns first)."""
+    """Column order and ``column_config`` of the license table: the columns that answer the page's
+    question first (Organization, License, Active, Consumed, Unused, Over-assigned, Unused cost),
+    in view on a 1024 px laptop; the others after them, to scroll to."""
     order = ["organization"] if with_organization else []
     order += ["license_name", "active", "consumed", "unused", "over_assigned", "unused_cost_text",
               "monthly_cost_text", "usage", "utilisation"]
     order += ["kind"] if with_free else []
     order += ["data_state"] if with_state else []
     order += ["status", "sku_part_number", "synced_at", "tenant_id"]
+    width = dict(_WIDTHS, **(_FREE_WIDTHS if with_free else {}))
+    grown = sum(width[c] - _WIDTHS[c] for c in _FREE_WIDTHS)
+    width["license_name"] = _WIDTHS["license_name"] - grown if with_organization else _LICENSE_ALONE_WIDTH
 
-    def count(label: str, hint: str) -> Any:
-        return st.column_config.NumberColumn(label, format="localized", help=hint, width="small")
+    def count(column: str, label: str, hint: str) -> Any:
+        return st.column_config.NumberColumn(label, format="localized", help=hint, width=width[column])
+
+    def text(column: str, label: str, hint: str | None = None) -> Any:
+        return st.column_config.TextColumn(label, help=hint, width=width[column])
 
     config: dict[str, Any] = {
-        "organization": st.column_config.TextColumn("Organization", width="medium"),
-        "license_name": st.column_config.TextColumn("License", width="medium"),
-        "active": count("Active", "Paid units that work (enabled + warning)"),
-        "consumed": count("Consumed", "Assigned units"),
-        "unused": count("Unused", "Active units nobody is assigned"),
-        "over_assigned": count("Over-assigned", "Assigned units beyond Active"),
-        "unused_cost_text": st.column_config.TextColumn("Unused cost / month", width="small",
-                                                        help="Unused × monthly price; “no price” when none is set"),
-        "monthly_cost_text": st.column_config.TextColumn("Cost / month", width="small",
-                                                         help="Active × monthly price"),
-        "usage": st.column_config.TextColumn("Use", width="small",
-                                             help="Idle below 50 % used, healthy up to 100 %, over-assigned above"),
+        "organization": text("organization", "Organization"),
+        "license_name": text("license_name", "License"),
+        "active": count("active", "Active", "Paid units that work (enabled + warning)"),
+        "consumed": count("consumed", "Consumed", "Assigned units"),
+        "unused": count("unused", "Unused", "Active units nobody is assigned"),
+        "over_assigned": count("over_assigned", "Over-assigned", "Assigned units beyond Active"),
+        "unused_cost_text": text("unused_cost_text", "Unused cost",
+                                 "Per month: Unused × monthly price; “no price” when none is set"),
+        "monthly_cost_text": text("monthly_cost_text", "Cost / month", "Active × monthly price"),
+        "usage": text("usage", "Use", "Idle below 50 % used, healthy up to 100 %, over-assigned above"),
         "utilisation": st.column_config.ProgressColumn(
-            "Utilisation", format="%.0f%%", min_value=0.0, max_value=100.0, width="small",
+            "Utilisation", format="%.0f%%", min_value=0.0, max_value=100.0, width=width["utilisation"],
             help="Consumed / Active (over 100% when over-assigned)"),
-        "kind": st.column_config.TextColumn("Free / trial", width="small",
-                                            help="Why a SKU counts as free or trial (empty: paid)"),
-        "data_state": st.column_config.TextColumn("Data", width="small",
-                                                  help="Paused, disconnected (data kept) or stale tenant"),
-        "status": st.column_config.TextColumn("Status", width="small"),
-        "sku_part_number": st.column_config.TextColumn("SKU", width="medium"),
-        "synced_at": st.column_config.DatetimeColumn("Last synced", format="YYYY-MM-DD HH:mm", width="medium"),
-        "tenant_id": st.column_config.TextColumn("Tenant ID", width="medium"),
+        "kind": text("kind", "Free / trial", "Why a SKU counts as free or trial (empty: paid)"),
+        "data_state": text("data_state", "Data", "Paused, disconnected (data kept) or stale tenant"),
+        "status": text("status", "Status"),
+        "sku_part_number": text("sku_part_number", "SKU"),
+        "synced_at": st.column_config.DatetimeColumn("Last synced", format="YYYY-MM-DD HH:mm",
+                                                     width=width["synced_at"]),
+        "tenant_id": text("tenant_id", "Tenant ID"),
     }
     return order, config

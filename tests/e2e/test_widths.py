@@ -4,13 +4,17 @@ Settings pages is cut off (issue 11).
 Measured in the DOM: a button, label, card (``stMetric``) or caption whose text is wider than a
 box that clips it (``overflow: hidden/clip``), or whose ``text-overflow: ellipsis`` is active.
 Tables are drawn on a canvas and cannot be measured so: screenshots of every page and width are
-saved in the test's tmp folder to look at.
+saved in the test's tmp folder to look at. The license tables of Global and Organization are
+measured through the grid itself (see :func:`test_answering_columns_are_in_view`): the columns
+that answer the page's question are in view without scrolling, and headers and figures fit their
+columns.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +61,7 @@ def _prepare(db: Path) -> None:
     from o365lic import demo
     from o365lic.config import load_settings
     from o365lic.store import Store
+    from o365lic.store.prices import set_price
     from o365lic.sync import sync_tenants
 
     previous = os.environ.get("O365LIC_DB")
@@ -65,6 +70,7 @@ def _prepare(db: Path) -> None:
         settings = demo.runtime_settings(load_settings())
         store = Store(db)
         demo.ensure_demo_tenants(store)
+        set_price(store, "SPE_E3", "USD", "36.00")  # prices exist: the unused cost column is shown
         assert all(r.outcome == "ok" for r in sync_tenants(store, settings, trigger="test"))
     finally:
         if previous is None:
@@ -135,3 +141,203 @@ def test_nothing_is_cut_off_on_global_and_organization(synced_server, sized_page
     _open(sized_page, synced_server.url, name)
     found = _cut_offs(sized_page, tmp_path / f"{name.lower()}.png")
     assert not found, found
+
+
+#: The columns that answer each page's question, as a user reads their headers (issue 11): in view
+#: at 1024 px and at 1400 px without scrolling the table sideways; the other columns may scroll.
+ANSWERING = {
+    "Global": ("Organization", "License", "Active", "Consumed", "Unused", "Over-assigned", "Unused cost"),
+    "Organization": ("License", "Active", "Consumed", "Unused", "Over-assigned", "Unused cost"),
+}
+#: The ``key`` of each page's license table (its element carries the class ``st-key-<key>``).
+LICENSE_TABLE = {"Global": "global_licenses", "Organization": "organization_licenses"}
+#: Names may lose their last letters on Global at 1024 px (the License column takes the room the
+#: numbers leave); a clipped figure reads as another figure, so figures are always measured.
+NAMES_MAY_CLIP = {"Global": {"License"}, "Organization": set()}
+
+#: One license table measured in the browser, by glide-data-grid (the canvas behind st.dataframe):
+#:  - ``shown``: the headers glide lists in its hidden accessibility table (``<table role="grid">``)
+#:    as the page shows the table (scrolled fully left); glide lists a column there once its left
+#:    edge is within the visible width, so the column after a fully visible column is listed too;
+#:  - ``columns``: every column as glide draws it, from the grid's own props: title, left edge and
+#:    width in px, and the drawn width of its header and of each of its values (the text glide
+#:    draws in each cell of every row).
+_GRID_JS = """
+async (frame) => {
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  await document.fonts.ready;
+  const scroller = frame.querySelector('.dvn-scroller');
+  const canvas = frame.querySelector('canvas');
+  if (!scroller || !canvas) return {error: 'no glide grid in this table'};
+  const fiberKey = Object.keys(canvas).find((k) => k.startsWith('__reactFiber$'));
+  let fiber = fiberKey ? canvas[fiberKey] : null;
+  let grid = null;
+  while (fiber && !grid) {
+    const props = fiber.memoizedProps;
+    if (props && Array.isArray(props.columns) && props.theme && typeof props.width === 'number'
+        && typeof props.getCellContent === 'function' && 'translateX' in props) grid = props;
+    fiber = fiber.return;
+  }
+  if (!grid) return {error: "glide's grid props were not found"};
+  const heads = () => JSON.stringify([...frame.querySelectorAll('table[role="grid"] thead th')]
+    .map((th) => th.textContent));
+  // glide rebuilds its accessibility table 200 ms after a change: wait until it stays the same
+  let last = heads(), since = Date.now();
+  for (const started = Date.now(); Date.now() - since < 400; await sleep(100)) {
+    if (Date.now() - started > 10000) return {error: 'the grid did not settle'};
+    if (heads() !== last || last === '[]') { last = heads(); since = Date.now(); }
+  }
+  const ctx = document.createElement('canvas').getContext('2d');
+  const measure = (text, font) => { ctx.font = font; return ctx.measureText(text).width; };
+  const drawn = (cell) => String(cell.displayData ?? cell.data?.displayDate ?? cell.data?.label
+                                 ?? cell.copyData ?? '');
+  let left = 0;
+  const columns = grid.columns.map((c, col) => {
+    const values = new Set();
+    for (let row = 0; row < grid.rows; row++) values.add(drawn(grid.getCellContent([col, row])));
+    const column = {title: c.title, left, width: c.width, header: measure(c.title, grid.theme.headerFontFull),
+                    values: [...values].map((v) => [v, measure(v, grid.theme.baseFontFull)])};
+    left += c.width;
+    return column;
+  });
+  const box = frame.getBoundingClientRect();
+  return {shown: JSON.parse(last), columns, scrollLeft: scroller.scrollLeft, gridWidth: grid.width,
+          clientWidth: scroller.clientWidth, scrollWidth: scroller.scrollWidth,
+          padding: grid.theme.cellHorizontalPadding, frameLeft: box.left, frameRight: box.right,
+          viewport: document.documentElement.clientWidth};
+}
+"""
+
+
+def _too_narrow(column: dict, padding: float, *, values: bool) -> list[str]:
+    """What does not fit a column: its header, or (``values``) one of its values, with the
+    grid's padding on both sides."""
+    width = column["width"]
+    found = []
+    if column["header"] + 2 * padding > width:
+        found.append(f"header {column['title']!r} needs {column['header'] + 2 * padding:.0f} px, has {width}")
+    for text, drawn in column["values"] if values else []:
+        if text and drawn + 2 * padding > width:
+            found.append(f"{column['title']} value {text!r} needs {drawn + 2 * padding:.0f} px, has {width}")
+    return found
+
+
+@pytest.mark.parametrize(("name", "sized_page", "free"), [
+    ("Global", "1024x768", False), ("Global", "1400x1000", False), ("Global", "1024x768", True),
+    ("Organization", "1024x768", False), ("Organization", "1400x1000", False),
+], indirect=["sized_page"])
+def test_answering_columns_are_in_view(synced_server, sized_page: Page, name: str, free: bool,
+                                       tmp_path: Path) -> None:
+    """Organization, License, Active, Consumed, Unused, Over-assigned and the unused cost are in
+    view in the license table without scrolling it sideways, at a laptop's width and a desktop's,
+    and with free SKUs listed (seven-figure free units); every header, and every figure, fits its
+    column."""
+    _open(sized_page, synced_server.url, name)
+    if free:
+        sized_page.get_by_text("Include free SKUs", exact=True).click()
+        expect(sized_page.get_by_text(re.compile(r"free SKUs apart"))).to_be_visible()
+        _wait_idle(sized_page)
+    table = sized_page.locator(f".st-key-{LICENSE_TABLE[name]} [data-testid='stDataFrame']")
+    expect(table).to_have_count(1)
+    table.scroll_into_view_if_needed()
+    _wait_idle(sized_page)
+    table.screenshot(path=str(tmp_path / f"{name.lower()}-table.png"))
+    grid = table.evaluate(_GRID_JS)
+    assert "error" not in grid, grid.get("error")
+    if free:  # the free SKUs are in the table: their seven-figure units are measured too
+        active = next(c for c in grid["columns"] if c["title"] == "Active")
+        assert "1,000,000" in [v for v, _ in active["values"]], active
+    titles = [c["title"] for c in grid["columns"] if c["title"]]  # the row-picker column has none
+    wanted = ANSWERING[name]
+    assert set(wanted) <= set(titles), f"missing columns: {set(wanted) - set(titles)} in {titles}"
+    costs = next(c for c in grid["columns"] if c["title"] == "Unused cost")
+    assert any(re.match(r"[A-Z]{3} [0-9]", v) for v, _ in costs["values"]), costs  # priced: amounts show
+
+    # the table itself lies within the window, and is looked at unscrolled
+    assert grid["frameLeft"] >= 0 and grid["frameRight"] <= grid["viewport"] + 0.5, grid
+    assert grid["scrollLeft"] == 0, grid
+
+    # glide's own accessibility table: every answering column is there, and so is the column after
+    # the last of them (glide lists a column once its left edge is in view: the one before it ends
+    # in view), unless the table has nothing to scroll sideways
+    shown = grid["shown"]
+    assert [t for t in wanted if t not in shown] == [], f"out of view at scroll 0: {shown}"
+    last = max(titles.index(t) for t in wanted)
+    if grid["scrollWidth"] > grid["clientWidth"]:
+        assert last + 1 < len(titles) and titles[last + 1] in shown, (
+            f"{titles[last]!r} ends out of view: shown at scroll 0 are {shown}")
+
+    # the same by the columns' measured edges, which agree with what glide lists
+    width = grid["gridWidth"]
+    ends = {c["title"]: c["left"] + c["width"] for c in grid["columns"]}
+    assert {t: ends[t] for t in wanted if ends[t] > width} == {}, f"answering columns end past {width} px"
+    assert shown == [c["title"] for c in grid["columns"] if c["title"] and c["left"] <= width], grid
+
+    # every header fits its column, and every value too (names aside where allowed to clip)
+    narrow = [problem for c in grid["columns"] if c["title"]
+              for problem in _too_narrow(c, grid["padding"], values=c["title"] not in NAMES_MAY_CLIP[name])]
+    assert narrow == [], narrow
+
+
+#: The four headline cards whose figures must add up (issue 11), by their labels.
+CARD_LABELS = ("Active", "Consumed", "Unused", "Over-assigned")
+
+
+def _cards(page: Page) -> dict[str, int]:
+    """The headline cards' figures by label, as the page shows them (``1,204`` -> 1204)."""
+    found: dict[str, int] = {}
+    for card in page.get_by_test_id("stMetric").all():
+        label = card.get_by_test_id("stMetricLabel").inner_text().strip()
+        if label in CARD_LABELS:
+            found[label] = int(card.get_by_test_id("stMetricValue").inner_text().strip().replace(",", ""))
+    assert set(found) == set(CARD_LABELS), found
+    return found
+
+
+def _changed(page: Page, action: Callable[[], object]) -> None:
+    """Change a filter and wait for the page's rerun to finish."""
+    action()
+    page.wait_for_timeout(300)
+    _wait_idle(page)
+
+
+@pytest.mark.parametrize("sized_page", ["1024x768"], indirect=True)
+def test_headline_cards_add_up_on_every_filter(synced_server, sized_page: Page) -> None:
+    """Active − Consumed = Unused − Over-assigned on the cards of Global (no filter, free SKUs
+    listed, stale data hidden, a search, one organization) and of every organization's page."""
+    page = sized_page
+    seen: dict[str, dict[str, int]] = {}
+    _open(page, synced_server.url, "Global")
+    expect(page.get_by_text(re.compile(r"paid licenses in 6 organizations"))).to_be_visible()
+    seen["Global"] = _cards(page)
+    _changed(page, lambda: page.get_by_text("Include free SKUs", exact=True).click())
+    expect(page.get_by_text(re.compile(r"free SKUs apart"))).to_be_visible()
+    seen["Global, free SKUs listed"] = _cards(page)
+    _changed(page, lambda: page.get_by_text("Hide stale data", exact=True).click())
+    seen["Global, free SKUs listed, stale data hidden"] = _cards(page)
+    search = page.locator(".st-key-global_search input")
+    _changed(page, lambda: (search.fill("Microsoft 365"), search.press("Enter")))
+    seen["Global, search 'Microsoft 365'"] = _cards(page)
+
+    _open(page, synced_server.url, "Global")
+    multiselect = page.get_by_test_id("stMultiSelect")
+    multiselect.click()
+    page.get_by_role("option").filter(has_text=re.compile(r"^Fabrikam$")).click()
+    _changed(page, lambda: page.keyboard.press("Escape"))
+    expect(page.get_by_text(re.compile(r"paid licenses? in 1 organization\b"))).to_be_visible()
+    seen["Global, Fabrikam"] = _cards(page)
+
+    _open(page, synced_server.url, "Organization")
+    names = ["Adventure Works", "Contoso", "Fabrikam", "Northwind Traders", "Tailspin Toys", "Woodgrove Bank"]
+    for name in names:
+        _changed(page, lambda name=name: (page.get_by_test_id("stSelectbox").click(),
+                                          page.get_by_role("option").filter(has_text=re.compile(
+                                              rf"^{re.escape(name)}$")).click()))
+        expect(page.get_by_test_id("stSelectbox").locator("input")).to_have_value(name)
+        seen[f"Organization {name}"] = _cards(page)
+
+    wrong = {where: c for where, c in seen.items()
+             if c["Active"] - c["Consumed"] != c["Unused"] - c["Over-assigned"]}
+    assert wrong == {}, wrong
+    assert any(c["Over-assigned"] > 0 for c in seen.values()), seen  # the equation is put to the test
+    assert len({tuple(c.values()) for c in seen.values()}) > 5, seen  # each filter showed its own figures
