@@ -33,6 +33,7 @@ __all__ = [
     "open_page",
     "parse_count",
     "plain",
+    "record_downloads",
     "row_counts",
     "runtime",
     "section",
@@ -217,3 +218,19 @@ def signed_in_app(email: str, name: str, page: str | None = None) -> AppTest:
         at.run()
         assert not at.exception, at.exception
     return at
+
+
+def record_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Label -> data of every download button the page draws, as the button got it (a file
+    built when clicked arrives as the callable that builds it)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    files: dict[str, object] = {}
+    button = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        files[label] = data
+        return button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    return files

@@ -15,12 +15,12 @@ from page_helpers import (  # noqa: F401
     edit_tenants,
     open_page,
     plain,
+    record_downloads,
     runtime,
     section,
     signed_in_app,
     synced,
 )
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from o365lic import export, reports
@@ -183,14 +183,7 @@ def test_every_table_download_guards_a_formula_name(app_db: Path, monkeypatch) -
         con.execute("UPDATE contacts SET display_name = ? WHERE id = (SELECT min(contact_id) FROM flexible_asset_tags)",
                     [FORMULA])
     made = _csv_spy(monkeypatch)
-    files: dict[str, object] = {}  # label -> the download's data, as the button got it
-    button = DeltaGenerator.download_button
-
-    def record(self, label, data, *args, **kwargs):
-        files[label] = data
-        return button(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    files = record_downloads(monkeypatch)  # label -> the download's data, as the button got it
     at = open_page("pages/sync.py")  # Active Integrations and the sync log
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]

@@ -6,7 +6,7 @@ import re
 from datetime import UTC
 from pathlib import Path
 
-from page_helpers import app_db, open_page, runtime  # noqa: F401
+from page_helpers import app_db, open_page, record_downloads, runtime  # noqa: F401
 
 from o365lic import reports
 from o365lic.sync import is_sync_running, sync_lock
@@ -189,7 +189,6 @@ def test_excel_downloads_reopen_with_numbers_dates_and_a_formula_name_as_text(ap
     from datetime import datetime
 
     import openpyxl
-    from streamlit.delta_generator import DeltaGenerator
 
     from o365lic import workbook
 
@@ -206,14 +205,7 @@ def test_excel_downloads_reopen_with_numbers_dates_and_a_formula_name_as_text(ap
         return data
 
     monkeypatch.setattr(workbook, "workbook_bytes", spy)
-    files: dict[str, object] = {}  # label -> the download's data, as the button got it
-    button = DeltaGenerator.download_button
-
-    def record(self, label, data, *args, **kwargs):
-        files[label] = data
-        return button(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    files = record_downloads(monkeypatch)  # label -> the download's data, as the button got it
     at = open_page(PAGE)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Active Integrations (CSV)", "Active Integrations (Excel)", "Sync log (CSV)", "Sync log (Excel)"]

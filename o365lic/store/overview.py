@@ -51,7 +51,7 @@ def _tenants_sql(match_state: MatchState | None, hidden: Collection[str], search
         params.append(status)
     sql = f"""
         SELECT * FROM (
-            SELECT s.name AS organization, s.tenant_id, s.tenant_name, s.default_domain AS domain, s.status,
+            SELECT s.organization, s.tenant_id, s.tenant_name, s.default_domain AS domain, s.status,
                    s.last_sync_at AS last_sync, s.last_success_at AS last_success, s.last_error,
                    s.sync_licenses AS licenses, s.paused, s.sync_interval_minutes AS interval_minutes,
                    w.warning
