@@ -17,13 +17,13 @@ from o365lic.store import (
     MatchState,
     Store,
     Viewer,
-    last_warnings,
     list_app_users,
     list_groups,
     list_integrations,
     suggestions,
     visibility_clause,
 )
+from o365lic.store.overview import tenants_page
 
 __all__ = [
     "FilterParts",
@@ -233,22 +233,8 @@ def integrations_table(store: Store, *, match_state: MatchState | None = None,
     ``match_state="matched"`` keeps only the tenants matched to an organization (those that sync);
     tenants of an organization hidden from ``viewer`` are left out.
     """
-    warnings = last_warnings(store)  # the latest run landed, but with a warning
     hidden = hidden_organizations(store, viewer) if not viewer.sees_everything else set()
-    rows = [
-        {
-            "organization": i.organization, "tenant_id": i.tenant_id, "tenant_name": i.tenant_name,
-            "domain": i.default_domain, "status": i.status, "last_sync": i.last_sync_at,
-            "last_success": i.last_success_at, "last_error": i.last_error,
-            "licenses": i.sync_licenses, "paused": i.paused,
-            "interval_minutes": i.sync_interval_minutes,
-            "warning": warnings.get(i.tenant_id),
-        }
-        for i in list_integrations(store, match_state) if i.organization not in hidden
-    ]
-    columns = ["organization", "tenant_id", "tenant_name", "domain", "status", "last_sync",
-               "last_success", "last_error", "licenses", "paused", "interval_minutes", "warning"]
-    return pd.DataFrame(rows, columns=columns)
+    return tenants_page(store, match_state=match_state, hidden=hidden)  # one statement, no object per tenant
 
 
 def sync_log(
