@@ -6,6 +6,7 @@ keys, so they outlive the data they describe: deleting an integration's data kee
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import duckdb
@@ -14,7 +15,7 @@ import pandas as pd
 from o365lic.store.database import Store
 from o365lic.text import clean_name
 
-__all__ = ["AuditAction", "audit_log", "record_audit"]
+__all__ = ["AuditAction", "audit_log", "record_audit", "record_audits"]
 
 AuditAction = Literal[
     "connect",
@@ -42,14 +43,29 @@ def record_audit(
     detail: str | None = None,
 ) -> None:
     """Append one entry; pass the open connection of a transaction to log inside it."""
-    params = [clean_name(actor) or "unknown", action, clean_name(subject) or None,
-              clean_name(detail, 1000) or None]
-    sql = "INSERT INTO audit_log (actor, action, target, detail) VALUES (?, ?, ?, ?)"
     if isinstance(target, Store):
         with target.transaction() as con:
-            con.execute(sql, params)
+            record_audits(con, actor, action, [(subject, detail)])
     else:
-        target.execute(sql, params)
+        record_audits(target, actor, action, [(subject, detail)])
+
+
+def record_audits(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: AuditAction,
+    entries: Sequence[tuple[str | None, str | None]],
+) -> None:
+    """Append one entry per (subject, detail), in that order, with one statement (inside the
+    caller's transaction); each entry is cleaned as :func:`record_audit` cleans one."""
+    if not entries:
+        return
+    con.execute(
+        "INSERT INTO audit_log (actor, action, target, detail) SELECT ?, ?, target, detail FROM "
+        "(SELECT unnest(?::VARCHAR[]) AS target, unnest(?::VARCHAR[]) AS detail, unnest(range(?)) AS k) ORDER BY k",
+        [clean_name(actor) or "unknown", action, [clean_name(s) or None for s, _ in entries],
+         [clean_name(d, 1000) or None for _, d in entries], len(entries)],
+    )
 
 
 def audit_log(store: Store, limit: int = 500) -> pd.DataFrame:
