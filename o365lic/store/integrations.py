@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from o365lic.store.audit import record_audit
+from o365lic.store.audit import record_audit, record_audits
 from o365lic.store.database import Store
 from o365lic.store.records import Integration, MatchState
 from o365lic.text import clean_name
@@ -15,7 +17,9 @@ __all__ = [
     "DEFAULT_INTERVAL_MINUTES",
     "MAX_INTERVAL_MINUTES",
     "IntegrationError",
+    "NewIntegration",
     "add_integration",
+    "add_integrations",
     "any_connected",
     "check_interval",
     "connected_integration_id",
@@ -58,7 +62,12 @@ def tenant_subject(con: duckdb.DuckDBPyConnection, integration_id: int) -> str:
     ).fetchone()
     if not row:
         return f"integration {integration_id}"
-    return f"tenant {row[0]}" + (f" ({row[1]})" if row[1] else "")
+    return _subject(str(row[0]), row[1])
+
+
+def _subject(tenant_id: str, name: str | None) -> str:
+    """The words of :func:`tenant_subject` for a tenant and its organization (or tenant) name."""
+    return f"tenant {tenant_id}" + (f" ({name})" if name else "")
 
 
 #: Each field of :class:`Integration` and the SQL that reads it: the one column list of
@@ -180,21 +189,43 @@ def organization_name(name: str | None) -> str:
     return clean
 
 
+def _organization_ids(
+    con: duckdb.DuckDBPyConnection, names: Iterable[str]
+) -> dict[str, tuple[str, int | None, str | None]]:
+    """The one rule for finding an organization by name: for each cleaned name, its key
+    (``lower(name)``, as the database lowers it) and the id and stored name of the organization
+    with that key and the lowest id, or None twice when there is none (one query for all)."""
+    rows = con.execute(
+        "SELECT w.name, w.key, min(o.id), arg_min(o.name, o.id) FROM "
+        "(SELECT DISTINCT name, lower(name) AS key FROM unnest(?::VARCHAR[]) AS u(name)) w "
+        "LEFT JOIN organizations o ON lower(o.name) = w.key GROUP BY w.name, w.key",
+        [list(dict.fromkeys(names))],
+    ).fetchall()
+    return {str(r[0]): (str(r[1]), None if r[2] is None else int(r[2]), r[3]) for r in rows}
+
+
+def _insert_organizations(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str], *, created_by_integration: bool
+) -> dict[str, int]:
+    """Create organizations of these (cleaned, distinct) names, ids in this order: name -> id."""
+    if not names:
+        return {}
+    rows = con.execute(
+        "INSERT INTO organizations (name, created_by_integration) SELECT name, ? FROM "
+        "unnest(?::VARCHAR[]) WITH ORDINALITY AS u(name, k) ORDER BY k RETURNING id, name",
+        [created_by_integration, list(names)],
+    ).fetchall()
+    return {str(r[1]): int(r[0]) for r in rows}
+
+
 def _ensure_organization(
     con: duckdb.DuckDBPyConnection, name: str, *, created_by_integration: bool = False
 ) -> tuple[int, bool]:
     clean = organization_name(name)
-    row = con.execute(
-        "SELECT id FROM organizations WHERE lower(name) = lower(?) ORDER BY id LIMIT 1", [clean]
-    ).fetchone()
-    if row:
-        return int(row[0]), False
-    row = con.execute(
-        "INSERT INTO organizations (name, created_by_integration) VALUES (?, ?) RETURNING id",
-        [clean, created_by_integration],
-    ).fetchone()
-    assert row is not None
-    return int(row[0]), True
+    _, found, _ = _organization_ids(con, [clean])[clean]
+    if found is not None:
+        return found, False
+    return _insert_organizations(con, [clean], created_by_integration=created_by_integration)[clean], True
 
 
 def ensure_organization(
@@ -205,13 +236,11 @@ def ensure_organization(
     return _ensure_organization(con, name, created_by_integration=created_by_integration)[0]
 
 
-def _adopt_kept_data(con: duckdb.DuckDBPyConnection, tenant: str, integration_id: int, org_id: int) -> int:
-    """Give a reconnected tenant the data it kept at a keep-data disconnect, when it is
-    connected to the organization that data belongs to. Data of another organization stays
-    there, unsynced. Returns how many license assets were taken over."""
+def _take_over_kept_data(con: duckdb.DuckDBPyConnection, tenant: str, integration_id: int, org_id: int) -> int:
+    """Give a reconnected tenant (one disconnected earlier) the data it kept at a keep-data
+    disconnect, when it is connected to the organization that data belongs to. Data of another
+    organization stays there, unsynced. Returns how many license assets were taken over."""
     kept = "(SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NOT NULL)"
-    if not con.execute(f"SELECT count(*) FROM {kept}", [tenant]).fetchone()[0]:  # type: ignore[index]
-        return 0  # never disconnected: nothing kept (one query, not five)
     row = con.execute(
         f"SELECT count(*) FROM flexible_assets WHERE organization_id = ? AND integration_id IN {kept}",
         [org_id, tenant]).fetchone()
@@ -224,6 +253,151 @@ def _adopt_kept_data(con: duckdb.DuckDBPyConnection, tenant: str, integration_id
         "(SELECT id FROM integrations WHERE tenant_id = ? AND disconnected_at IS NOT NULL AND organization_id = ?)",
         [integration_id, tenant, org_id])
     return assets
+
+
+def _connect_detail(org_name: str, created: bool, adopted: int) -> str:
+    """The audit detail of a connect: the organization matched, created, kept licenses taken over."""
+    detail = f"matched to {org_name}" + (" (organization created)" if created else "")
+    if adopted:
+        detail += f"; {adopted} kept licenses of {org_name} taken over"
+    return detail
+
+
+@dataclass(frozen=True)
+class NewIntegration:
+    """A tenant to connect (:func:`add_integrations`): its GUID, the organization to match it to
+    (created if needed) and what else is known of it."""
+
+    tenant_id: str
+    organization: str
+    tenant_name: str | None = None
+    default_domain: str | None = None
+    sync_interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+
+
+@dataclass
+class _Planned:
+    """One row of :func:`add_integrations` that will connect."""
+
+    tenant: str
+    name: str | None
+    domain: str | None
+    minutes: int
+    org_key: str
+    created: bool
+    existing_id: int | None  # a discovered tenant, matched in place
+    org_id: int = 0
+    org_name: str = ""
+    integration_id: int = 0
+    adopted: int = 0
+
+
+def add_integrations(
+    store: Store, tenants: Sequence[NewIntegration], *, actor: str = "o365lic"
+) -> list[Integration | IntegrationError]:
+    """Connect many tenants in one transaction, each as :func:`add_integration` connects one, with
+    a number of statements that does not grow with the rows (except the rare tenant that was
+    disconnected earlier, whose kept data is looked at on its own).
+
+    Returns, for each row in order, its :class:`Integration` or the :class:`IntegrationError`
+    that refused it (a refused row changes nothing). Rows are taken in order, as one at a time:
+    the same tenant twice connects the first and refuses the second, and one new organization
+    serves every row that names it (in any case). A database error rolls the whole batch back.
+    """
+    keys = [t.tenant_id.strip().lower() for t in tenants]
+    results: list[Integration | IntegrationError | None] = [None] * len(tenants)
+    names: list[str | IntegrationError] = []
+    for t in tenants:
+        try:
+            names.append(organization_name(t.organization))
+        except IntegrationError as exc:
+            names.append(exc)
+    with store.transaction() as con:
+        matched: dict[str, str] = {}  # tenant -> the organization it is matched to (for the refusal)
+        discovered: dict[str, int] = {}  # tenant -> integration id of a discovered tenant, waiting for a match
+        kept: set[str] = set()  # tenants disconnected earlier (they may have kept data)
+        for tenant, integration_id, org, state, gone in con.execute(
+            "SELECT i.tenant_id, i.id, o.name, i.match_state, i.disconnected_at IS NOT NULL FROM integrations i "
+            "LEFT JOIN organizations o ON o.id = i.organization_id WHERE i.tenant_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(dict.fromkeys(keys))],
+        ).fetchall():
+            if gone:
+                kept.add(tenant)
+            elif state == "matched":
+                matched[tenant] = org or "no organization"
+            else:
+                discovered[tenant] = int(integration_id)
+        orgs = _organization_ids(con, [n for n in names if isinstance(n, str)])
+        by_key = {key: (org_id, org_name) for key, org_id, org_name in orgs.values() if org_id is not None}
+        new_orgs: dict[str, str] = {}  # key -> name of an organization this batch creates
+        planned: list[tuple[int, _Planned]] = []
+        for n, (t, tenant, name) in enumerate(zip(tenants, keys, names, strict=True)):
+            try:
+                check_interval(t.sync_interval_minutes)
+                if tenant in matched:
+                    raise IntegrationError(f"tenant {tenant} is already connected (matched to {matched[tenant]})")
+                if isinstance(name, IntegrationError):
+                    raise name
+            except IntegrationError as exc:
+                results[n] = exc
+                continue
+            key = orgs[name][0]
+            created = key not in by_key and key not in new_orgs
+            if created:
+                new_orgs[key] = name
+            row = _Planned(tenant, clean_name(t.tenant_name) or None, clean_name(t.default_domain).lower() or None,
+                           t.sync_interval_minutes, key, created, discovered.pop(tenant, None))
+            matched[tenant] = by_key[key][1] if key in by_key else new_orgs[key]
+            planned.append((n, row))
+        ids = _insert_organizations(con, list(new_orgs.values()), created_by_integration=False)
+        by_key.update({key: (ids[name], name) for key, name in new_orgs.items()})
+        for _, row in planned:
+            row.org_id, row.org_name = by_key[row.org_key]
+        _write_connects(con, [row for _, row in planned], kept)
+        record_audits(con, actor, "connect", [(_subject(row.tenant, row.org_name),
+                                               _connect_detail(row.org_name, row.created, row.adopted))
+                                              for _, row in planned])
+        status = {i.tenant_id: i for i in map(_integration, con.execute(
+            _STATUS_SQL + " AND i.tenant_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[row.tenant for _, row in planned]]).fetchall())}
+    for n, row in planned:
+        results[n] = status[row.tenant]
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
+
+
+def _write_connects(con: duckdb.DuckDBPyConnection, rows: Sequence[_Planned], kept: set[str]) -> None:
+    """Match the discovered tenants of ``rows`` in place and insert the others (ids in row
+    order); a tenant disconnected earlier takes over the data it kept."""
+    found = [r for r in rows if r.existing_id is not None]
+    if found:
+        con.execute(
+            "UPDATE integrations SET organization_id = v.org_id, match_state = 'matched', "
+            "tenant_name = coalesce(v.name, integrations.tenant_name), "
+            "default_domain = coalesce(v.domain, integrations.default_domain), sync_interval_minutes = v.minutes "
+            "FROM (SELECT unnest(?::INTEGER[]) AS id, unnest(?::INTEGER[]) AS org_id, unnest(?::VARCHAR[]) AS name, "
+            "unnest(?::VARCHAR[]) AS domain, unnest(?::INTEGER[]) AS minutes) v WHERE integrations.id = v.id",
+            [[r.existing_id for r in found], [r.org_id for r in found], [r.name for r in found],
+             [r.domain for r in found], [r.minutes for r in found]],
+        )
+        for r in found:
+            r.integration_id = int(r.existing_id)  # type: ignore[arg-type]
+    new = [r for r in rows if r.existing_id is None]
+    if not new:
+        return
+    inserted = con.execute(
+        "INSERT INTO integrations (tenant_id, tenant_name, default_domain, organization_id, sync_interval_minutes) "
+        "SELECT tenant, name, domain, org_id, minutes FROM (SELECT unnest(?::VARCHAR[]) AS tenant, "
+        "unnest(?::VARCHAR[]) AS name, unnest(?::VARCHAR[]) AS domain, unnest(?::INTEGER[]) AS org_id, "
+        "unnest(?::INTEGER[]) AS minutes, unnest(range(?)) AS k) ORDER BY k RETURNING id, tenant_id",
+        [[r.tenant for r in new], [r.name for r in new], [r.domain for r in new], [r.org_id for r in new],
+         [r.minutes for r in new], len(new)],
+    ).fetchall()
+    ids = {str(tenant): int(integration_id) for integration_id, tenant in inserted}
+    for r in new:
+        r.integration_id = ids[r.tenant]
+        if r.tenant in kept:
+            r.adopted = _take_over_kept_data(con, r.tenant, r.integration_id, r.org_id)
 
 
 def add_integration(
@@ -241,48 +415,13 @@ def add_integration(
     A discovered tenant is matched in place. A tenant disconnected earlier starts fresh, as a
     new integration (``Never synced`` until its first sync): the data it kept stays with the
     organization it belongs to, and is taken over only when that is the organization chosen now.
+    Anything refused raises IntegrationError and changes nothing (:func:`add_integrations` of one).
     """
-    tenant = tenant_id.strip().lower()
-    check_interval(sync_interval_minutes)
-    name = clean_name(tenant_name) or None
-    domain = clean_name(default_domain).lower() or None
-    with store.transaction() as con:
-        existing = con.execute(
-            "SELECT i.id, o.name, i.match_state FROM integrations i "
-            "LEFT JOIN organizations o ON o.id = i.organization_id "
-            "WHERE i.tenant_id = ? AND i.disconnected_at IS NULL", [tenant]
-        ).fetchone()
-        if existing and existing[2] == "matched":
-            raise IntegrationError(
-                f"tenant {tenant} is already connected (matched to {existing[1] or 'no organization'})"
-            )
-        org_id, created = _ensure_organization(con, organization, created_by_integration=False)
-        adopted = 0
-        if existing:  # a discovered tenant waiting for a match: match it
-            integration_id = int(existing[0])
-            con.execute(
-                "UPDATE integrations SET organization_id = ?, match_state = 'matched', "
-                "tenant_name = coalesce(?, tenant_name), default_domain = coalesce(?, default_domain), "
-                "sync_interval_minutes = ? WHERE id = ?",
-                [org_id, name, domain, sync_interval_minutes, integration_id],
-            )
-        else:
-            row = con.execute(
-                "INSERT INTO integrations (tenant_id, tenant_name, default_domain, organization_id, "
-                "sync_interval_minutes) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                [tenant, name, domain, org_id, sync_interval_minutes],
-            ).fetchone()
-            assert row is not None
-            integration_id = int(row[0])
-            adopted = _adopt_kept_data(con, tenant, integration_id, org_id)
-        org_name = con.execute("SELECT name FROM organizations WHERE id = ?", [org_id]).fetchone()[0]  # type: ignore[index]
-        detail = f"matched to {org_name}" + (" (organization created)" if created else "")
-        if adopted:
-            detail += f"; {adopted} kept licenses of {org_name} taken over"
-        record_audit(con, actor, "connect", tenant_subject(con, integration_id), detail)
-    integration = get_integration(store, tenant)
-    assert integration is not None
-    return integration
+    (result,) = add_integrations(store, [NewIntegration(tenant_id, organization, tenant_name, default_domain,
+                                                        sync_interval_minutes)], actor=actor)
+    if isinstance(result, IntegrationError):
+        raise result
+    return result
 
 
 def update_integration(
