@@ -18,6 +18,7 @@ from o365lic.graph import (
     validate_tenant_input,
 )
 from o365lic.store import Integration, IntegrationError, Store, add_integration
+from o365lic.store.integrations import NewIntegration, add_integrations
 
 __all__ = ["ImportReport", "connect_tenant", "discover_tenants", "import_tenants"]
 
@@ -37,9 +38,16 @@ def _resolve(settings: Settings, tenant: str, session: requests.Session | None =
         raise IntegrationError(f"{tenant.strip()}: {exc.message}") from None
 
 
-def _connect_resolved(store: Store, tenant: str, tenant_id: str, organization: str, actor: str) -> Integration:
+def _wanted(tenant: str, tenant_id: str, organization: str) -> NewIntegration:
+    """The tenant to connect: a domain typed by the user is kept as its default domain."""
     domain = tenant.strip().lower() if tenant_id != tenant.strip().lower() else None
-    return add_integration(store, tenant_id, organization, default_domain=domain, actor=actor)
+    return NewIntegration(tenant_id, organization, default_domain=domain)
+
+
+def _connect_resolved(store: Store, tenant: str, tenant_id: str, organization: str, actor: str) -> Integration:
+    wanted = _wanted(tenant, tenant_id, organization)
+    return add_integration(store, wanted.tenant_id, wanted.organization, default_domain=wanted.default_domain,
+                           actor=actor)
 
 
 def connect_tenant(store: Store, settings: Settings, tenant: str, organization: str, *,
@@ -102,11 +110,12 @@ def import_tenants(store: Store, settings: Settings, text: str, *, actor: str = 
 
 def _connect_rows(store: Store, rows: list[tuple[int, str, str]], lookups: dict[str, Future[str]],
                   report: ImportReport, actor: str) -> None:
-    """Connect the rows in chunks of :data:`CONNECT_CHUNK`, one transaction each; a chunk in
-    which anything fails is rolled back whole and connected again row by row, so each bad row
-    is reported (and changes nothing) exactly as it would be on its own."""
+    """Connect the rows in chunks of :data:`CONNECT_CHUNK` with :func:`add_integrations`, one
+    transaction and a few statements each; a refused row is reported by its line and changes
+    nothing. A chunk that fails in the database is rolled back whole and connected again row by
+    row, so each bad row is reported (and changes nothing) exactly as it would be on its own."""
     for start in range(0, len(rows), CONNECT_CHUNK):
-        ready: list[tuple[int, str, str, str]] = []
+        ready: list[tuple[int, NewIntegration]] = []
         for line, tenant, organization in rows[start:start + CONNECT_CHUNK]:
             try:
                 tenant_id = lookups[tenant.strip().lower()].result()
@@ -115,19 +124,21 @@ def _connect_rows(store: Store, rows: list[tuple[int, str, str]], lookups: dict[
             except ValueError as exc:
                 report.errors.append((line, str(exc)))
             else:
-                ready.append((line, tenant, tenant_id, organization))
+                ready.append((line, _wanted(tenant, tenant_id, organization)))
         try:
-            with store.transaction():
-                added = [_connect_resolved(store, tenant, tenant_id, organization, actor)
-                         for _, tenant, tenant_id, organization in ready]
+            results = add_integrations(store, [wanted for _, wanted in ready], actor=actor)
         except Exception:  # noqa: BLE001 - the chunk is rolled back; each row again on its own
-            for line, tenant, tenant_id, organization in ready:
+            results = []
+            for _, wanted in ready:
                 try:
-                    report.added.append(_connect_resolved(store, tenant, tenant_id, organization, actor))
+                    results.extend(add_integrations(store, [wanted], actor=actor))
                 except ValueError as exc:
-                    report.errors.append((line, str(exc)))
-        else:
-            report.added.extend(added)
+                    results.append(IntegrationError(str(exc)))
+        for (line, _), result in zip(ready, results, strict=True):
+            if isinstance(result, IntegrationError):
+                report.errors.append((line, str(result)))
+            else:
+                report.added.append(result)
 
 
 def discover_tenants(settings: Settings, connector: GraphConnector | None = None) -> list[dict[str, str]]:
