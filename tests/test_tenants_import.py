@@ -7,8 +7,12 @@ import dataclasses
 import uuid
 from pathlib import Path
 
+import pytest
+
+from o365lic import tenants
 from o365lic.simulator import Simulator, generate_tenants
-from o365lic.store import Store, list_integrations
+from o365lic.store import Integration, IntegrationError, Store, list_integrations
+from o365lic.store.integrations import NewIntegration, add_integrations
 from o365lic.tenants import CONNECT_CHUNK, import_tenants
 from tests.conftest import settings_for
 
@@ -43,3 +47,70 @@ def test_an_import_larger_than_a_chunk_connects_every_good_row_and_reports_each_
     # the refused rows changed nothing: no organization "Again", "Unknown Tenant" or "Org 5 again"
     names = {r[0] for r in store.rows("SELECT name FROM organizations")}
     assert names == {f"Org {n}" for n in range(count)}
+
+
+def _mixed_file(sim: Simulator) -> tuple[str, list[str]]:
+    """A file whose rows connect, share an organization in another case, repeat a tenant by its
+    domain, and name no organization worth keeping; with the tenant ids in file order."""
+    first, second, third, fourth = sorted(sim.tenants.values(), key=lambda t: t.tenant_id)
+    text = (
+        "tenant_id,organization\n"
+        f"{first.tenant_id},Contoso\n"                  # line 2: creates Contoso
+        f"{second.domains[0].upper()},contoso\n"       # line 3: the same organization
+        f"{first.domains[0]},Somewhere Else\n"         # line 4: tenant of line 2 again: refused
+        f"{third.tenant_id},\x07\x1b[0m\n"             # line 5: nothing printable: refused
+        f"{fourth.tenant_id},\x1b[1mFabrikam\x1b[0m\n"  # line 6: the name without its escapes
+        f"{third.tenant_id},CONTOSO\n"                 # line 7: line 5 changed nothing
+    )
+    return text, [first.tenant_id, second.tenant_id, fourth.tenant_id, third.tenant_id]
+
+
+def test_an_import_reports_in_file_order_and_logs_one_connect_per_tenant(sim: Simulator, db_path: Path) -> None:
+    text, connected = _mixed_file(sim)
+    store = Store(db_path)
+    report = import_tenants(store, settings_for(sim, db_path), text, actor="cli:alice")
+
+    assert [i.tenant_id for i in report.added] == connected
+    assert [i.organization for i in report.added] == ["Contoso", "Contoso", "Fabrikam", "Contoso"]
+    assert [line for line, _ in report.errors] == [4, 5]
+    assert "already connected (matched to Contoso)" in report.errors[0][1]
+    assert "printable characters" in report.errors[1][1]
+    assert store.rows("SELECT name FROM organizations ORDER BY id") == [("Contoso",), ("Fabrikam",)]
+    log = store.rows("SELECT actor, target, detail FROM audit_log WHERE action = 'connect' ORDER BY id")
+    assert log == [
+        ("cli:alice", f"tenant {connected[0]} (Contoso)", "matched to Contoso (organization created)"),
+        ("cli:alice", f"tenant {connected[1]} (Contoso)", "matched to Contoso"),
+        ("cli:alice", f"tenant {connected[2]} (Fabrikam)", "matched to Fabrikam (organization created)"),
+        ("cli:alice", f"tenant {connected[3]} (Contoso)", "matched to Contoso"),
+    ]
+    by_tenant = {i.tenant_id: i for i in list_integrations(store)}
+    assert by_tenant[connected[1]].default_domain == sorted(
+        sim.tenants.values(), key=lambda t: t.tenant_id)[1].domains[0]  # typed as a domain: kept
+
+
+def test_a_chunk_the_database_refuses_is_connected_again_row_by_row_with_the_same_report(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text, _ = _mixed_file(sim)
+    calm = tmp_path / "calm.duckdb"
+    expected = import_tenants(Store(calm), settings_for(sim, calm), text)
+
+    def failing(store: Store, rows: list[NewIntegration], **kwargs: str) -> list[Integration | IntegrationError]:
+        if len(rows) > 1:  # a whole chunk: fail inside its transaction, after writing some of it
+            with store.transaction() as con:
+                add_integrations(store, rows, **kwargs)
+                con.execute("SELECT error('disk full')")
+        return add_integrations(store, rows, **kwargs)
+
+    monkeypatch.setattr(tenants, "add_integrations", failing)
+    stormy = tmp_path / "stormy.duckdb"
+    store = Store(stormy)
+    report = import_tenants(store, settings_for(sim, stormy), text)
+
+    # the same rows added and refused, with the same words (ids differ: a rollback does not give
+    # back the numbers the failed chunk drew)
+    assert [(i.tenant_id, i.organization, i.default_domain) for i in report.added] == [
+        (i.tenant_id, i.organization, i.default_domain) for i in expected.added]
+    assert report.errors == expected.errors
+    assert store.rows("SELECT name FROM organizations ORDER BY id") == [("Contoso",), ("Fabrikam",)]
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'connect'") == 4
