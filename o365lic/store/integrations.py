@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -38,6 +38,10 @@ __all__ = [
 DEFAULT_INTERVAL_MINUTES = 60
 #: The longest sync interval: one year, in minutes.
 MAX_INTERVAL_MINUTES = 525_600
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 class IntegrationError(ValueError):
@@ -263,6 +267,14 @@ def _connect_detail(org_name: str, created: bool, adopted: int) -> str:
     return detail
 
 
+def _attempt(check: Callable[[_T], _R], value: _T) -> _R | IntegrationError:
+    """``check(value)``, or the IntegrationError it raises."""
+    try:
+        return check(value)
+    except IntegrationError as exc:
+        return exc
+
+
 @dataclass(frozen=True)
 class NewIntegration:
     """A tenant to connect (:func:`add_integrations`): its GUID, the organization to match it to
@@ -305,13 +317,12 @@ def add_integrations(
     serves every row that names it (in any case). A database error rolls the whole batch back.
     """
     keys = [t.tenant_id.strip().lower() for t in tenants]
-    results: list[Integration | IntegrationError | None] = [None] * len(tenants)
-    names: list[str | IntegrationError] = []
-    for t in tenants:
-        try:
-            names.append(organization_name(t.organization))
-        except IntegrationError as exc:
-            names.append(exc)
+    intervals = [_attempt(check_interval, t.sync_interval_minutes) for t in tenants]
+    results: list[Integration | IntegrationError | None] = [
+        r if isinstance(r, IntegrationError) else None for r in intervals]
+    if all(r is not None for r in results):
+        return results  # type: ignore[return-value] # nothing to ask the database
+    names = [_attempt(organization_name, t.organization) for t in tenants]
     with store.transaction() as con:
         matched: dict[str, str] = {}  # tenant -> the organization it is matched to (for the refusal)
         discovered: dict[str, int] = {}  # tenant -> integration id of a discovered tenant, waiting for a match
@@ -332,14 +343,13 @@ def add_integrations(
         new_orgs: dict[str, str] = {}  # key -> name of an organization this batch creates
         planned: list[tuple[int, _Planned]] = []
         for n, (t, tenant, name) in enumerate(zip(tenants, keys, names, strict=True)):
-            try:
-                check_interval(t.sync_interval_minutes)
-                if tenant in matched:
-                    raise IntegrationError(f"tenant {tenant} is already connected (matched to {matched[tenant]})")
-                if isinstance(name, IntegrationError):
-                    raise name
-            except IntegrationError as exc:
-                results[n] = exc
+            if results[n] is not None:  # refused in the order one connect checks: interval, tenant, name
+                continue
+            if tenant in matched:
+                results[n] = IntegrationError(f"tenant {tenant} is already connected (matched to {matched[tenant]})")
+                continue
+            if isinstance(name, IntegrationError):
+                results[n] = name
                 continue
             key = orgs[name][0]
             created = key not in by_key and key not in new_orgs
