@@ -136,6 +136,8 @@ def _remove_orphaned_bundles() -> None:
 _contexts: dict[tuple[str, int, int], ssl.SSLContext] = {}
 #: TLS contexts kept at most (one per CA bundle in use; a process rarely has more than two).
 _CONTEXTS_KEPT = 8
+#: Held while a context is built (~50 ms of CPU), so that 32 threads starting at once build one.
+_context_lock = threading.Lock()
 
 
 def shared_context(verify: object) -> ssl.SSLContext | None:
@@ -152,18 +154,24 @@ def shared_context(verify: object) -> ssl.SSLContext | None:
     key = (location, info.st_mtime_ns, info.st_size)  # a rewritten bundle gets a new context
     context = _contexts.get(key)
     if context is None:
-        context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)  # checks host names
-        try:
-            if os.path.isdir(location):
-                context.load_verify_locations(capath=location)
-            else:
-                context.load_verify_locations(cafile=location)
-        except (OSError, ValueError):
-            return None
-        with _lock:
-            context = _contexts.setdefault(key, context)
-            while len(_contexts) > _CONTEXTS_KEPT:  # bundles rewritten or gone: forget the oldest
-                del _contexts[next(iter(_contexts))]
+        with _context_lock:  # the first connections of a pool come at once: one parses, the rest wait
+            context = _contexts.get(key) or _new_context(key, location)
+    return context
+
+
+def _new_context(key: tuple[str, int, int], location: str) -> ssl.SSLContext | None:
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)  # checks host names
+    try:
+        if os.path.isdir(location):
+            context.load_verify_locations(capath=location)
+        else:
+            context.load_verify_locations(cafile=location)
+    except (OSError, ValueError):
+        return None
+    with _lock:
+        context = _contexts.setdefault(key, context)
+        while len(_contexts) > _CONTEXTS_KEPT:  # bundles rewritten or gone: forget the oldest
+            del _contexts[next(iter(_contexts))]
     return context
 
 
