@@ -57,3 +57,28 @@ def test_reruns_reuse_the_reads_until_the_database_is_written(app_db: Path, monk
     assert at.caption[0].value == "1 Paused · 5 Never synced"
     shown = at.dataframe[0].value.set_index("tenant_id")
     assert shown.loc[tenant, "status"] == "Paused"
+
+
+def test_license_reads_follow_a_write_elsewhere_once_the_database_settles(app_db: Path, monkeypatch) -> None:
+    """While a sync elsewhere lands group after group the statuses follow each write and the
+    license reads are kept; once the database has stayed unwritten for SETTLE_SECONDS they are
+    read again too."""
+    from page_helpers import metric_values, parse_count, synced
+
+    from o365lic import reports
+
+    store = synced(app_db)
+    at = open_page()
+    before = parse_count(metric_values(at)["Active"])
+    assert before == reports.totals(store)["active"]
+    asset = int(reports.licenses(store)["asset_id"].iloc[0])  # a paid license: it counts on the cards
+    with Store(store.path).transaction() as con:  # as a sync in another process would
+        con.execute("UPDATE flexible_assets SET active = active + 100 WHERE id = ?", [asset])
+    monkeypatch.setattr(reads, "SETTLE_SECONDS", 3600.0)
+    at.run()
+    assert not at.exception
+    assert parse_count(metric_values(at)["Active"]) == before  # still being written: kept
+    monkeypatch.setattr(reads, "SETTLE_SECONDS", 0.0)
+    at.run()
+    assert not at.exception
+    assert parse_count(metric_values(at)["Active"]) == before + 100 == reports.totals(store)["active"]

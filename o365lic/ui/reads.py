@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ from o365lic.ui.context import context, store_of
 
 __all__ = [
     "READ_TTL",
+    "SETTLE_SECONDS",
     "STATUS_TTL",
     "alerts",
     "all_organizations",
@@ -61,23 +64,33 @@ __all__ = [
     "viewer_from_db",
 ]
 
-#: Seconds a cached read lives at most. Whatever writes the database, in this process or another
-#: (a sync from cron, the CLI), changes its :func:`data_version`, and the next read then forgets
-#: every cached one (:func:`_db`): the TTL only bounds the facts that change with the clock alone
-#: (a sync becoming overdue, a renewal entering its window).
+#: Seconds a cached read lives at most: licenses change by a sync (one run in this app clears the
+#: caches; one elsewhere is noticed through :func:`data_version`, see :func:`_db`).
 READ_TTL = 60
-#: The same for the sync statuses (a sync's writes change the data version like any other).
+#: The same for the sync statuses, runs and alerts, which a sync changes as it runs: they are
+#: forgotten as soon as anything writes the database (:func:`_db`), so the TTL only bounds the
+#: facts that change with the clock alone (a sync becoming overdue).
 STATUS_TTL = READ_TTL
+#: Seconds the database must stay unwritten before a write made elsewhere also clears the license
+#: reads: while a sync lands group after group, the statuses follow each group and the license
+#: reads are kept, then forgotten once it has finished.
+SETTLE_SECONDS = 5.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 _REGISTRY: list[Any] = []
+#: The reads of what a sync changes as it runs (statuses, runs, alerts, the audit log).
+_STATUS_REGISTRY: list[Any] = []
 
 
-def cached(ttl: int = READ_TTL, max_entries: int | None = None) -> Callable[[F], F]:
-    """``st.cache_data`` that also registers the function, so :func:`clear_caches` clears it."""
+def cached(ttl: int = READ_TTL, max_entries: int | None = None, *, status: bool = False) -> Callable[[F], F]:
+    """``st.cache_data`` that also registers the function, so :func:`clear_caches` clears it;
+    ``status``: a read of what a sync changes as it runs (:data:`STATUS_TTL`), forgotten at each write."""
     def register(function: F) -> F:
-        wrapped = st.cache_data(ttl=ttl, show_spinner=False, max_entries=max_entries)(function)
+        wrapped = st.cache_data(ttl=STATUS_TTL if status else ttl, show_spinner=False,
+                                max_entries=max_entries)(function)
         _REGISTRY.append(wrapped)
+        if status:
+            _STATUS_REGISTRY.append(wrapped)
         return wrapped  # type: ignore[return-value]
     return register
 
@@ -85,6 +98,11 @@ def cached(ttl: int = READ_TTL, max_entries: int | None = None) -> Callable[[F],
 def clear_caches() -> None:
     """Forget every cached read (after a sync, a connect or a settings change)."""
     for function in _REGISTRY:
+        function.clear()
+
+
+def _clear_status_reads() -> None:
+    for function in _STATUS_REGISTRY:
         function.clear()
 
 
@@ -102,21 +120,44 @@ def data_version(db: str) -> tuple[tuple[int, int] | None, ...]:
     return tuple(found)
 
 
-_seen: dict[str, tuple[tuple[int, int] | None, ...]] = {}
+@dataclass
+class _Seen:
+    version: tuple[tuple[int, int] | None, ...]
+    changed_at: float  # time.monotonic() when the version last changed
+    settled: bool  # every read cleared since that change
+
+
+_seen: dict[str, _Seen] = {}
 _seen_lock = threading.Lock()
 
 
 def _db() -> str:
-    """The database every read is keyed on, after forgetting every cached read if the database
-    was written since the last read looked (a sync, a setting, a connect: in any process), so that
-    results are reused across reruns and never outlive the data they were read from."""
+    """The database every read is keyed on, after forgetting the cached reads the database has
+    outdated since the last read looked (a write from any process: a sync, a setting, a connect).
+
+    At a change of :func:`data_version` the status reads are forgotten at once; every other read
+    once the database has stayed unwritten for :data:`SETTLE_SECONDS` (at once when a sync in this
+    app ends: it calls :func:`clear_caches`). Results are reused across reruns until then."""
     db = context().db
     version = data_version(db)
+    now = time.monotonic()
     with _seen_lock:
-        changed = _seen.get(db) != version
-        _seen[db] = version
-    if changed:
+        seen = _seen.get(db)
+        if seen is None:  # the first read of this process (or since a reload): trust no cache
+            _seen[db] = _Seen(version, now - SETTLE_SECONDS, settled=True)
+            everything = True
+            statuses = False
+        else:
+            statuses = seen.version != version
+            if statuses:
+                seen.version, seen.changed_at, seen.settled = version, now, False
+            everything = not seen.settled and now - seen.changed_at >= SETTLE_SECONDS
+            if everything:
+                seen.settled = True
+    if everything:
         clear_caches()
+    elif statuses:
+        _clear_status_reads()
     return db
 
 
@@ -155,7 +196,7 @@ def _organization_contacts(db: str, organization: str, who: Viewer) -> pd.DataFr
     return reports.organization_contacts(store_of(db), organization, who)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _integrations(db: str, match_state: MatchState | None, who: Viewer) -> pd.DataFrame:
     return reports.integrations_table(store_of(db), match_state=match_state, viewer=who)
 
@@ -164,25 +205,25 @@ def _hidden(store: Store, who: Viewer) -> tuple[str, ...]:
     return () if who.sees_everything else tuple(sorted(reports.hidden_organizations(store, who)))
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _tenant_rows(db: str, match_state: MatchState | None, who: Viewer, search: str, status: str | None,
                  order: TenantOrder, limit: int | None, offset: int) -> pd.DataFrame:
     return tenants_page(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who), search=search,
                         status=status, order=order, limit=limit, offset=offset)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _tenant_counts(db: str, match_state: MatchState | None, who: Viewer, search: str) -> dict[str, int]:
     return tenant_status_counts(store_of(db), match_state=match_state, hidden=_hidden(store_of(db), who),
                                 search=search)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _tenant_matches(db: str, match_state: MatchState) -> pd.DataFrame:
     return reports.tenant_matches(store_of(db), match_state)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _sync_log(db: str, limit: int, organization: str | None, outcome: str | None,
               since: datetime | None, who: Viewer) -> pd.DataFrame:
     return reports.sync_log(store_of(db), limit=limit, organization=organization, outcome=outcome, since=since,
@@ -204,7 +245,7 @@ def _groups(db: str) -> list[tuple[int, str, list[int]]]:
     return list_groups(store_of(db))
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _audit(db: str) -> pd.DataFrame:
     return _audit_log(store_of(db))
 
@@ -274,7 +315,7 @@ def tenants_for_download(store: Store, who: Viewer, match_state: MatchState | No
                         status=status or None, order="attention")
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _match_state_count(db: str, match_state: MatchState) -> int:
     return sum(tenant_status_counts(store_of(db), match_state=match_state).values())
 
@@ -337,7 +378,7 @@ def license_costs(chosen: LicenseFilter) -> pd.DataFrame:
     return _license_costs(_db(), chosen)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _tenant_states(db: str, who: Viewer) -> tuple[pd.DataFrame, int]:
     from o365lic.alerts import alert_settings
 
@@ -351,7 +392,7 @@ def tenant_states(who: Viewer) -> tuple[pd.DataFrame, int]:
     return _tenant_states(_db(), who)
 
 
-@cached(ttl=STATUS_TTL)
+@cached(status=True)
 def _alerts(db: str, organizations: tuple[str, ...], who: Viewer) -> pd.DataFrame:
     from o365lic.alerts import alerts as read
 
