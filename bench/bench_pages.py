@@ -12,8 +12,9 @@ server's first script run: imports, demo start-up, first reads) and warm (a seco
 session), median of ``--repeat`` servers; the same for a one-line Streamlit app as the floor.
 Pages: one server per size; every page (Settings on each of its sections) opened by a click and
 timed until the app is idle (Streamlit's script state ``notRunning`` and no spinner).
-Prints one line per page and size, the median of ``--repeat`` loads, and the ratio of the
-largest size to the smallest. Results are written down in bench/RESULTS.md.
+Prints one line per page and size, the median of ``--repeat`` loads (and of the CPU seconds the
+server and the browser spent on each: steadier than wall time on a shared machine), and the
+ratio of the largest size to the smallest. Results are written down in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -91,6 +92,33 @@ def generate(db_path: Path, tenants: int) -> None:
         assert not failed, failed
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _descendant_cpu() -> float:
+    """CPU seconds (user + system) so far of this process's descendants: the Streamlit server and
+    the browser with its renderers (Linux ``/proc``). The load of other programs on the machine
+    changes wall times much more than these, so they back the wall times up on a shared machine."""
+    parents: dict[int, int] = {}
+    seconds: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+        seconds[int(entry)] = (int(fields[11]) + int(fields[12])) / _TICK
+    mine, grown = {os.getpid()}, True
+    while grown:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        mine |= found
+        grown = bool(found)
+    return sum(seconds.get(pid, 0.0) for pid in mine - {os.getpid()})
+
+
 def _idle(page, timeout_ms: int = 600_000) -> None:
     from playwright.sync_api import expect
 
@@ -108,7 +136,8 @@ def _timed(action: Callable[[], None], page) -> float:
 
 
 def measure(url: str, repeat: int) -> dict[str, float]:
-    """Median seconds until idle of each page (and Settings section)."""
+    """Median seconds until idle of each page (and Settings section), and (``"{page}, CPU"``) the
+    median CPU seconds the server and the browser spent on it."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -121,13 +150,17 @@ def measure(url: str, repeat: int) -> dict[str, float]:
             page.goto(url + "/")
             _idle(page)  # warm: the first run starts the app
             nav = page.get_by_test_id("stSidebarNav")
+            def timed(name: str, action: Callable[[], None]) -> None:
+                cpu = _descendant_cpu()
+                times.setdefault(name, []).append(_timed(action, page))
+                times.setdefault(f"{name}, CPU", []).append(_descendant_cpu() - cpu)
+
             for _ in range(repeat):
                 for name in PAGES:
-                    link = nav.get_by_role("link", name=name, exact=True)
-                    times.setdefault(name, []).append(_timed(link.click, page))
+                    timed(name, nav.get_by_role("link", name=name, exact=True).click)
                 for section in SETTINGS_SECTIONS:
-                    button = page.locator(".st-key-settings_section").get_by_text(section, exact=True)
-                    times.setdefault(f"Settings: {section}", []).append(_timed(button.click, page))
+                    timed(f"Settings: {section}",
+                          page.locator(".st-key-settings_section").get_by_text(section, exact=True).click)
         finally:
             browser.close()
     return {name: statistics.median(values) for name, values in times.items()}

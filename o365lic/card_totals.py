@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -21,7 +22,10 @@ __all__ = [
     "Utilisation",
     "card_totals",
     "license_kind",
+    "license_kinds",
+    "reason_texts",
     "utilisation_class",
+    "utilisation_classes",
 ]
 
 Utilisation = Literal["idle", "healthy", "over-assigned"]
@@ -51,6 +55,29 @@ def license_kind(is_free: object, free_reason: object) -> LicenseKind:
     if isinstance(free_reason, str) and free_reason:
         return "free"
     return "free" if is_free is not None and not pd.isna(is_free) and bool(is_free) else "paid"
+
+
+def utilisation_classes(active: pd.Series, consumed: pd.Series) -> pd.Series:
+    """:func:`utilisation_class` of every row at once (the same rule, set-based)."""
+    a = pd.to_numeric(active, errors="coerce").to_numpy(dtype="float64")
+    c = pd.to_numeric(consumed, errors="coerce").to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        idle = (a <= 0) | (c / a < HEALTHY_FROM)
+    return pd.Series(np.select([c > a, idle], ["over-assigned", "idle"], "healthy"), index=active.index,
+                     dtype=object)
+
+
+def reason_texts(free_reason: pd.Series) -> pd.Series:
+    """Each row's free reason as text, "" when it has none (None or NaN)."""
+    return free_reason.map(lambda r: r if isinstance(r, str) else "").astype(object)
+
+
+def license_kinds(is_free: pd.Series, free_reason: pd.Series | None) -> pd.Series:
+    """:func:`license_kind` of every row at once (the same rule, set-based)."""
+    reason = reason_texts(free_reason if free_reason is not None else pd.Series(None, index=is_free.index))
+    free = is_free.astype(object).where(is_free.notna(), False).astype(bool).to_numpy()
+    return pd.Series(np.select([(reason == "trial").to_numpy(), (reason != "").to_numpy(), free],
+                               ["trial", "free", "free"], "paid"), index=is_free.index, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -122,9 +149,7 @@ def card_totals(licenses: pd.DataFrame) -> CardTotals:
         return CardTotals(KindTotals(), KindTotals(), KindTotals(), 0)
     active = pd.to_numeric(licenses["active"], errors="coerce").fillna(0).astype("int64")
     consumed = pd.to_numeric(licenses["consumed"], errors="coerce").fillna(0).astype("int64")
-    reasons = licenses["free_reason"] if "free_reason" in licenses else pd.Series([None] * len(licenses))
-    kinds = pd.Series([license_kind(f, r if isinstance(r, str) else None)
-                       for f, r in zip(licenses["is_free"], reasons)], index=licenses.index)
+    kinds = license_kinds(licenses["is_free"], licenses.get("free_reason"))
     parts = {kind: _kind_totals(active[kinds == kind], consumed[kinds == kind])
              for kind in ("paid", "free", "trial")}
     return CardTotals(parts["paid"], parts["free"], parts["trial"],

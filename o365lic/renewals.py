@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from o365lic.cost_reports import license_costs
+from o365lic.costs import apply_prices
 from o365lic.export import guard_cell, iso_utc
-from o365lic.reports import LicenseFilter
 from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, visibility_clause
+from o365lic.store.prices import price_list
 
 __all__ = ["RENEWALS_CSV_HEADER", "RENEWAL_WINDOWS", "lifecycle_event", "renewals", "renewals_csv"]
 
@@ -75,7 +75,9 @@ def renewals(
                coalesce(a.license_name, s.sku_part_number, s.sku_id) AS license_name,
                coalesce(a.sku_part_number, s.sku_part_number) AS sku_part_number, s.sku_id,
                s.status, s.total_licenses, s.is_trial, s.next_lifecycle_date_time AS next_lifecycle,
-               a.unused AS sku_unused, coalesce(a.is_free, FALSE) AS is_free, s.subscription_id
+               a.unused AS sku_unused, coalesce(a.is_free, FALSE) AS is_free, s.subscription_id,
+               a.asset_id, a.organization AS license_organization,
+               a.sku_part_number AS license_sku_part_number, a.active AS sku_active
         FROM subscriptions s
         JOIN integrations i ON i.id = s.integration_id AND i.disconnected_at IS NULL
         JOIN organizations o ON o.id = i.organization_id
@@ -89,13 +91,20 @@ def renewals(
     if not include_free:
         frame = frame[~frame["is_free"]].reset_index(drop=True)
     frame["event"] = [lifecycle_event(s) for s in frame["status"]]
-    costs = license_costs(store, LicenseFilter.of(chosen, include_free=True, viewer=viewer))
-    by_sku = {(r.tenant_id, r.sku_id): (r.currency, r.unused_monthly_cost)
-              for r in costs.itertuples(index=False)}
-    found = [by_sku.get((t, s), (None, float("nan"))) for t, s in zip(frame["tenant_id"], frame["sku_id"])]
-    frame["currency"] = pd.Series([f[0] for f in found], index=frame.index, dtype=object)
-    frame["unused_monthly_cost"] = pd.Series([f[1] for f in found], index=frame.index, dtype="float64")
-    return frame
+    # The SKU's price, applied to these subscriptions' licenses only (as cost_reports.license_costs
+    # prices them: the license's organization, SKU id and part number; its Active and Unused), never
+    # to every license of the filter: the window holds few of them, the filter thousands.
+    licensed = frame[frame["asset_id"].notna()]
+    priced = apply_prices(pd.DataFrame({
+        "organization": licensed["license_organization"], "sku_id": licensed["sku_id"],
+        "sku_part_number": licensed["license_sku_part_number"], "active": licensed["sku_active"],
+        "unused": licensed["sku_unused"]}), price_list(store)) if len(licensed) else None
+    frame["currency"] = pd.Series(None, index=frame.index, dtype=object)
+    frame["unused_monthly_cost"] = pd.Series(float("nan"), index=frame.index, dtype="float64")
+    if priced is not None:
+        frame.loc[priced.index, "currency"] = priced["currency"]
+        frame.loc[priced.index, "unused_monthly_cost"] = priced["unused_monthly_cost"].astype("float64")
+    return frame.drop(columns=["asset_id", "license_organization", "license_sku_part_number", "sku_active"])
 
 
 def renewals_csv(table: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ import streamlit as st
 from o365lic import charts, export, sheets, ui
 from o365lic.ui import attention, cards, insights, money, reads
 from o365lic.ui.downloads import csv_and_xlsx
+from o365lic.ui.settings_sync import page_of
 
 ORGANIZATION_PAGE = "pages/organization.py"
 
@@ -39,22 +40,29 @@ def _chart(summary: pd.DataFrame) -> None:
 
 
 def _table(table: pd.DataFrame, include_free: bool) -> None:
-    """The license table; choosing a row opens that organization's page."""
+    """The license table, a page of ``settings_sync.PAGE_ROWS`` rows at a time (the downloads have
+    every row); choosing a row opens that organization's page."""
     order, config = cards.table_config(with_organization=True, with_free=include_free,
                                        with_state=bool((table["data_state"] != "").any()))
-    event = st.dataframe(table, column_order=order, column_config=config, hide_index=True, width="stretch",
+    shown = cards.with_cost_texts(page_of(table, "global_licenses_page", "Licenses",
+                                          "; search or filter to narrow them, the downloads have them all."))
+    event = st.dataframe(shown, column_order=order, column_config=config, hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row", key="global_licenses")
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-    if rows and rows[0] < len(table):
-        st.session_state["organization_name"] = str(table["organization"].iloc[rows[0]])
+    if rows and rows[0] < len(shown):
+        st.session_state["organization_name"] = str(shown["organization"].iloc[rows[0]])
         st.switch_page(ORGANIZATION_PAGE)
     st.caption("Choose a row to open its organization's page.")
-    shown = table["organization"].unique()  # one organization chosen: the file names it
-    csv_and_xlsx(sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy(),
-                                                     "Data": table["data_state"].to_numpy(),
-                                                     "Last Synced (UTC)": table["synced_at"].to_numpy()}),
-                 "Office 365 Licenses", str(shown[0]) if len(shown) == 1 else None, key="global_download",
-                 csv=export.licenses_csv(table).encode("utf-8"))
+    organizations = table["organization"].unique()  # one organization chosen: the file names it
+
+    def sheet() -> pd.DataFrame:  # both files are built when their button is clicked
+        return sheets.costs_sheet(table).assign(**{"Free / trial": table["kind"].to_numpy(),
+                                                   "Data": table["data_state"].to_numpy(),
+                                                   "Last Synced (UTC)": table["synced_at"].to_numpy()})
+
+    csv_and_xlsx(sheet, "Office 365 Licenses", str(organizations[0]) if len(organizations) == 1 else None,
+                 key="global_download",
+                 csv=lambda: export.licenses_csv(table).encode("utf-8"))
 
 
 def render() -> None:
@@ -89,7 +97,7 @@ def render() -> None:
     )
     chosen = ui.LicenseFilter.of(organizations, search, include_free, viewer)
     integrations, stale_hours = reads.tenant_states(viewer)
-    table = cards.prepare(reads.license_costs(chosen), integrations, stale_hours)
+    table = cards.prepare(reads.license_costs(chosen), integrations, stale_hours, texts=False)
     if fresh_only:
         table = table[table["data_state"] == ""].reset_index(drop=True)
 

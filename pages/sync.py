@@ -244,7 +244,7 @@ def _sync_log(viewer: Viewer) -> None:
             "client_request_id": st.column_config.TextColumn("Client request ID"),
         },
     )
-    _downloads("Sync log", organization, ui.sync_log_csv(log),
-               workbook_bytes({"Sync log": excel_sheet(log, SYNC_LOG_COLUMNS)}), "download_sync_log")
+    _downloads("Sync log", organization, lambda: ui.sync_log_csv(log),  # both built when clicked
+               lambda: workbook_bytes({"Sync log": excel_sheet(log, SYNC_LOG_COLUMNS)}), "download_sync_log")
 
 ui.run_page(render)

@@ -128,6 +128,22 @@ def _csv_texts(monkeypatch) -> list[str]:
     return made
 
 
+def _downloads_by_key(monkeypatch) -> dict[str, object]:
+    """Widget key -> the data of every download button the page draws (a file built when
+    clicked arrives as the callable that builds it)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    files: dict[str, object] = {}
+    button = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        files[str(kwargs.get("key"))] = data
+        return button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    return files
+
+
 def _expander_of(at, license_name: str):
     found = [e for e in at.expander if plain(e.label).startswith(license_name)]
     assert len(found) == 1, [e.label for e in at.expander]
@@ -163,7 +179,10 @@ def test_global_totals_leave_a_restricted_asset_out_for_an_outsider(restricted, 
     store, asset, viewers = restricted
     as_viewer(monkeypatch, viewers["outsider"])
     made = _csv_texts(monkeypatch)
+    files = _downloads_by_key(monkeypatch)
     at = open_page()
+    assert not made  # the CSV is built when its button is clicked, not on every run
+    files["global_download_csv"]()  # type: ignore[operator]  # as a click would
     everything = reports.totals(store)
     shown = parse_count(metric_values(at)["Active"])
     assert shown == everything["active"] - asset.active

@@ -14,6 +14,7 @@ from o365lic.store import Viewer
 from o365lic.ui import reads
 from o365lic.ui.display import md, plural
 from o365lic.ui.downloads import csv_and_xlsx
+from o365lic.ui.settings_sync import page_of
 
 __all__ = ["alerts_panel", "renewals_section", "renewals_sheet"]
 
@@ -41,7 +42,8 @@ def alerts_panel(organizations: tuple[str, ...], viewer: Viewer, *, key: str,
             return found
         kinds = found["kind"].value_counts()
         st.caption(" · ".join(f"{md(kind)}: {int(count):,}" for kind, count in kinds.items()))
-        st.dataframe(found, hide_index=True, width="stretch", column_config=_ALERT_CONFIG, key=f"{key}_table",
+        shown = page_of(found, f"{key}_page", "Alerts", "; the downloads have them all.")
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=_ALERT_CONFIG, key=f"{key}_table",
                      column_order=["kind", "organization", "license_name", "detail", "sku_part_number",
                                    "tenant_id"])
         sheet = found.rename(columns={"kind": "Kind", "organization": "Organization", "tenant_id": "Tenant ID",

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from o365lic.card_totals import CardTotals, card_totals, license_kind, utilisation_class
+from o365lic.card_totals import CardTotals, card_totals, license_kind, license_kinds, reason_texts, utilisation_classes
 from o365lic.costs import money
 from o365lic.ui.display import format_count, format_percent, plural
 
@@ -26,6 +27,7 @@ __all__ = [
     "prepare",
     "show_cards",
     "table_config",
+    "with_cost_texts",
 ]
 
 #: What a utilisation means, coloured by meaning.
@@ -51,36 +53,45 @@ def _utc(moment: Any) -> pd.Timestamp:
 def data_states(licenses: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int,
                 now: datetime | None = None) -> list[str]:
     """Per license row: "Disconnected" (its tenant no longer connected, data kept), "Paused",
-    "Stale" (no successful sync within ``stale_hours``) or "" (fresh)."""
+    "Stale" (no successful sync within ``stale_hours``) or "" (fresh). Set-based: one state per
+    tenant, then looked up for every license."""
     limit = _utc(now or datetime.now(UTC)) - timedelta(hours=stale_hours)
-    tenants: dict[str, str] = {}
-    for row in integrations.itertuples(index=False):
-        success = row.last_success
-        if bool(row.paused):
-            tenants[str(row.tenant_id)] = "Paused"
-        elif success is None or pd.isna(success) or _utc(success) < limit:
-            tenants[str(row.tenant_id)] = "Stale"
-        else:
-            tenants[str(row.tenant_id)] = ""
-    return [tenants.get(str(t), "Disconnected") for t in licenses["tenant_id"]]
+    success = pd.to_datetime(integrations["last_success"], utc=True)  # naive: taken as UTC, as the store writes it
+    paused = integrations["paused"].astype(object).where(integrations["paused"].notna(), False).astype(bool)
+    states = pd.Series(np.select([paused.to_numpy(), (success.isna() | (success < limit)).to_numpy()],
+                                 ["Paused", "Stale"], ""), index=integrations["tenant_id"].astype(str), dtype=object)
+    states = states[~states.index.duplicated(keep="last")]
+    return licenses["tenant_id"].astype(str).map(states).fillna("Disconnected").tolist()
 
 
-def prepare(costs: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int) -> pd.DataFrame:
+def prepare(costs: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int, *,
+            texts: bool = True) -> pd.DataFrame:
     """A table from ``cost_reports.license_costs`` ready to show: utilisation in percent, its
-    meaning, the free/trial reason, the costs as text ("no price") and the tenant's data state."""
+    meaning, the free/trial reason, the tenant's data state and (``texts``) the costs as text
+    ("no price"); without ``texts``, :func:`with_cost_texts` adds them to the rows shown."""
     out = costs.copy()
     if out.empty:
         for column in ("usage", "kind", "data_state", "monthly_cost_text", "unused_cost_text"):
             out[column] = pd.Series(dtype=object)
         return out
     out["utilisation"] = pd.to_numeric(out["utilisation"], errors="coerce") * 100
-    out["usage"] = [USAGE_LABELS[utilisation_class(a, c)] for a, c in zip(out["active"], out["consumed"])]
-    reasons = out["free_reason"] if "free_reason" in out else [None] * len(out)
-    out["kind"] = [kind_label(f, r) for f, r in zip(out["is_free"], reasons)]
+    out["usage"] = utilisation_classes(out["active"], out["consumed"]).map(USAGE_LABELS)
+    reasons = out["free_reason"] if "free_reason" in out else pd.Series(None, index=out.index, dtype=object)
+    kinds = license_kinds(out["is_free"], reasons)
+    named = reason_texts(reasons)
+    out["kind"] = np.select([(kinds == "trial").to_numpy(), ((kinds == "free") & (named != "")).to_numpy(),
+                             (kinds == "free").to_numpy()],
+                            ["Trial", ("Free (" + named.astype(str) + ")").to_numpy(), "Free"], "")
+    out["kind"] = out["kind"].astype(object)
     out["data_state"] = data_states(out, integrations, stale_hours)
-    out["monthly_cost_text"] = [money(a, c) for a, c in zip(out["monthly_cost"], out["currency"])]
-    out["unused_cost_text"] = [money(a, c) for a, c in zip(out["unused_monthly_cost"], out["currency"])]
-    return out
+    return with_cost_texts(out) if texts else out
+
+
+def with_cost_texts(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its monthly cost and unused cost as text ("no price" when none, never 0)."""
+    return table.assign(monthly_cost_text=[money(a, c) for a, c in zip(table["monthly_cost"], table["currency"])],
+                        unused_cost_text=[money(a, c) for a, c in zip(table["unused_monthly_cost"],
+                                                                     table["currency"])])
 
 
 def show_cards(licenses: pd.DataFrame, *, help_texts: bool = True) -> CardTotals:

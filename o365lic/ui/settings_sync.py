@@ -23,7 +23,7 @@ from o365lic.ui.reads import tenant_counts, tenant_rows
 from o365lic.ui.settings_common import managed_section, names_of
 from o365lic.wording import MAX_INTERVAL_MINUTES, interval_problem
 
-__all__ = ["DEFAULT_INTERVAL_MINUTES", "PAGE_ROWS", "TABLE_KEY", "page_number", "render", "table_key"]
+__all__ = ["DEFAULT_INTERVAL_MINUTES", "PAGE_ROWS", "TABLE_KEY", "page_number", "page_of", "render", "table_key"]
 
 TABLE_KEY = "tenant_settings"
 _NOTICE = "settings_notice"
@@ -129,6 +129,18 @@ def page_number(total: int, key: str, help: str | None = None) -> int:
     if int(st.session_state.get(key) or 1) > pages:
         st.session_state[key] = pages
     return int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=key, help=help))
+
+
+def page_of(frame: pd.DataFrame, key: str, noun: str, note: str = "") -> pd.DataFrame:
+    """The page of ``frame`` chosen with :func:`page_number` (at most :data:`PAGE_ROWS` rows: what
+    is sent to the browser stays bounded whatever the number of rows), and, when there is more
+    than one page, a caption that says which rows are shown ("{noun} 1–100 of 3,000{note}")."""
+    page = page_number(len(frame), key)
+    first = (page - 1) * PAGE_ROWS
+    shown = frame.iloc[first:first + PAGE_ROWS]
+    if len(frame) > PAGE_ROWS:
+        st.caption(f"{noun} {first + 1:,}–{first + len(shown):,} of {len(frame):,}{note}")
+    return shown
 
 
 def render(viewer: Viewer) -> None:
