@@ -120,10 +120,14 @@ def data_version(db: str) -> tuple[tuple[int, int] | None, ...]:
     return tuple(found)
 
 
+def _last_write(version: tuple[tuple[int, int] | None, ...]) -> float:
+    """When the database was last written (seconds since the epoch), from :func:`data_version`."""
+    return max((found[0] for found in version if found is not None), default=0) / 1e9
+
+
 @dataclass
 class _Seen:
     version: tuple[tuple[int, int] | None, ...]
-    changed_at: float  # time.monotonic() when the version last changed
     settled: bool  # every read cleared since that change
 
 
@@ -136,22 +140,21 @@ def _db() -> str:
     outdated since the last read looked (a write from any process: a sync, a setting, a connect).
 
     At a change of :func:`data_version` the status reads are forgotten at once; every other read
-    once the database has stayed unwritten for :data:`SETTLE_SECONDS` (at once when a sync in this
-    app ends: it calls :func:`clear_caches`). Results are reused across reruns until then."""
+    once the database has stayed unwritten for :data:`SETTLE_SECONDS` since its last write (at once
+    when a sync in this app ends: it calls :func:`clear_caches`). Results are reused across reruns until then."""
     db = context().db
     version = data_version(db)
-    now = time.monotonic()
     with _seen_lock:
         seen = _seen.get(db)
         if seen is None:  # the first read of this process (or since a reload): trust no cache
-            _seen[db] = _Seen(version, now - SETTLE_SECONDS, settled=True)
-            everything = True
-            statuses = False
+            _seen[db] = _Seen(version, settled=True)
+            everything, statuses = True, False
         else:
             statuses = seen.version != version
             if statuses:
-                seen.version, seen.changed_at, seen.settled = version, now, False
-            everything = not seen.settled and now - seen.changed_at >= SETTLE_SECONDS
+                seen.version, seen.settled = version, False
+            # by the files' own times: a write long before this read clears everything at once
+            everything = not seen.settled and time.time() - _last_write(version) >= SETTLE_SECONDS
             if everything:
                 seen.settled = True
     if everything:
