@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from o365lic import charts, export, sheets, ui
-from o365lic.ui import attention, cards, insights, money, reads
+from o365lic.ui import attention, cards, insights, money, reads, settings_sync
 from o365lic.ui.downloads import csv_and_xlsx
 from o365lic.ui.settings_sync import page_of
 
@@ -44,7 +44,12 @@ def _table(table: pd.DataFrame, include_free: bool) -> None:
     every row); choosing a row opens that organization's page."""
     order, config = cards.table_config(with_organization=True, with_free=include_free,
                                        with_state=bool((table["data_state"] != "").any()))
-    shown = cards.with_cost_texts(page_of(table, "global_licenses_page", "Licenses",
+    ordered = table
+    if len(table) > settings_sync.PAGE_ROWS:  # more than a page: a header sorts only the page shown
+        ordered = cards.sort_licenses(table, st.selectbox(
+            "Sort by", cards.SORT_ORDERS, key="global_table_sort",
+            help="The order of every license, across the pages (a column header sorts the page shown)."))
+    shown = cards.with_cost_texts(page_of(ordered, "global_licenses_page", "Licenses",
                                           "; search or filter to narrow them, the downloads have them all."))
     event = st.dataframe(shown, column_order=order, column_config=config, hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row", key="global_licenses")

@@ -117,3 +117,40 @@ def test_few_licenses_need_no_page_box(app_db: Path) -> None:
     assert not at.exception
     assert not [n for n in at.number_input if n.key in ("global_licenses_page", "global_alerts_page")]
     assert len(_frame(at, "global_licenses")) == len(reports.licenses(store))
+
+
+def test_sort_by_orders_every_page_not_only_the_one_shown(app_db: Path, monkeypatch) -> None:
+    """With more licenses than a page, "Sort by" orders all of them before paging: the first page
+    holds the licenses with the most unused seats of all, and a chosen row still opens its own
+    organization."""
+    store = synced(app_db)
+    licenses = reports.licenses(store)
+    rows = 4
+    monkeypatch.setattr(settings_sync, "PAGE_ROWS", rows)
+    at = open_page()
+    assert not at.exception
+    assert at.selectbox(key="global_table_sort").value == "Organization"
+    at.selectbox(key="global_table_sort").set_value("Unused licenses, most first").run()
+    assert not at.exception
+    first = _frame(at, "global_licenses")
+    most = sorted(licenses["unused"], reverse=True)[:rows]
+    assert first["unused"].tolist() == most
+    assert first["unused"].iloc[0] > licenses["unused"].head(rows).min()  # not the unsorted first page
+    at.selectbox(key="global_table_sort").set_value("License name").run()
+    names = _frame(at, "global_licenses")["license_name"].tolist()
+    assert names == sorted(licenses["license_name"], key=str.lower)[:rows]
+    at.session_state["global_licenses"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="organization_name").value == str(
+        licenses.sort_values("license_name", key=lambda c: c.str.lower(), kind="stable")["organization"].iloc[1])
+
+
+def test_sort_orders_rank_missing_values_last() -> None:
+    table = pd.DataFrame({"organization": ["A", "B", "C"], "license_name": ["b", "A", "c"],
+                          "unused": [1, 5, 3], "unused_monthly_cost": [float("nan"), 2.0, 9.0],
+                          "utilisation": [50.0, float("nan"), 10.0]})
+    assert cards.sort_licenses(table, "Unused cost, highest first")["organization"].tolist() == ["C", "B", "A"]
+    assert cards.sort_licenses(table, "Utilisation, lowest first")["organization"].tolist() == ["C", "A", "B"]
+    assert cards.sort_licenses(table, "License name")["organization"].tolist() == ["B", "A", "C"]
+    assert cards.sort_licenses(table, "Organization")["organization"].tolist() == ["A", "B", "C"]

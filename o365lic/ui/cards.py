@@ -10,7 +10,7 @@ stale.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,14 @@ from o365lic.costs import money
 from o365lic.ui.display import format_count, format_percent, plural
 
 __all__ = [
+    "SORT_ORDERS",
     "USAGE_LABELS",
+    "SortOrder",
     "data_states",
     "kind_label",
     "prepare",
     "show_cards",
+    "sort_licenses",
     "table_config",
     "with_cost_texts",
 ]
@@ -180,3 +183,25 @@ def table_config(*, with_organization: bool, with_free: bool, with_state: bool) 
         "tenant_id": text("tenant_id", "Tenant ID"),
     }
     return order, config
+
+
+#: The orders the license table can be shown in, across every page of it.
+SortOrder = Literal["Organization", "Unused licenses, most first", "Unused cost, highest first",
+                    "Utilisation, lowest first", "License name"]
+SORT_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
+_SORT_COLUMNS: dict[SortOrder, tuple[str, bool]] = {
+    "Unused licenses, most first": ("unused", False),
+    "Unused cost, highest first": ("unused_monthly_cost", False),
+    "Utilisation, lowest first": ("utilisation", True),
+    "License name": ("license_name", True),
+}
+
+
+def sort_licenses(table: pd.DataFrame, order: SortOrder) -> pd.DataFrame:
+    """The whole license table in ``order`` ("Organization": as it comes, by organization and
+    license); ties keep that order, rows without a value (no price) come last."""
+    if order not in _SORT_COLUMNS:
+        return table
+    column, ascending = _SORT_COLUMNS[order]
+    return table.sort_values(column, ascending=ascending, kind="stable", na_position="last",
+                             key=lambda c: c.str.lower() if c.dtype == object else c).reset_index(drop=True)
