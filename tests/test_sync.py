@@ -458,3 +458,22 @@ def test_names_from_the_tenant_are_cleaned_as_they_enter_the_store(
     sync_tenants(store, settings_for(own_simulator, db_path))
     assert store.scalar("SELECT tenant_name FROM integrations WHERE tenant_id = ?", [tenant_id]) == "Evil Corp"
     assert store.scalar("SELECT display_name FROM contacts WHERE user_id = ?", [user.id]) == "Ada Lovelace"
+
+
+
+def test_tenants_land_in_organization_order_so_a_group_commit_reads_neighbouring_rows(
+        sim: Simulator, store: Store, db_path) -> None:
+    """A sync fetches and lands tenants by organization id (the order their contacts are kept
+    in), not by name: a group commit then touches neighbouring row groups only."""
+    from o365lic.store import add_integration
+
+    tenants = list(sim.tenants.values())
+    names = [f"Org {chr(ord('Z') - n)}" for n in range(len(tenants))]  # created Z, Y, X...: ids against names
+    for tenant, name in zip(tenants, names, strict=True):
+        add_integration(store, tenant.tenant_id, name)
+    landed: list[str] = []
+    results = sync_tenants(store, settings_for(sim, db_path, concurrency=1), group_size=1,
+                           on_result=lambda r, d, t: landed.append(r.tenant_id))
+    assert [r.outcome for r in results] == ["ok"] * len(tenants)
+    assert landed == [t.tenant_id for t in tenants]  # organization ids, not names (which run Z to A)
+    assert [i.organization for i in list_integrations(store)] == sorted(names)  # pages still list by name
