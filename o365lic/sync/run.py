@@ -273,7 +273,7 @@ def sync_tenants(
                     submit_next()
                 while in_flight:
                     done, _ = wait(in_flight, timeout=writer.wait_time(), return_when=FIRST_COMPLETED)
-                    for future in done:
+                    for future in [f for f in in_flight if f in done]:  # in landing order, not a set's
                         integration, started = in_flight.pop(future)
                         writer.add(future.result(), integration, started)
                         submit_next()
