@@ -93,6 +93,9 @@ def _wait_idle(page: Page) -> None:
 
 def _open(page: Page, url: str, name: str) -> None:
     page.goto(url + "/")
+    # a page just loaded says "notRunning" before its first run has begun: wait for that run's
+    # title first, then for the run to end (a busy machine starts the run late)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stHeading").first).to_be_visible(timeout=90_000)
     _wait_idle(page)
     if name != "Global":
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
