@@ -288,12 +288,18 @@ CARD_LABELS = ("Active", "Consumed", "Unused", "Over-assigned")
 
 def _cards(page: Page) -> dict[str, int]:
     """The headline cards' figures by label, as the page shows them (``1,204`` -> 1204)."""
+    for label in CARD_LABELS:  # every card drawn (a run may still be replacing them)
+        expect(page.get_by_test_id("stMetricLabel").filter(
+            has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))).to_have_count(1, timeout=30_000)
     found: dict[str, int] = {}
+    labels = []
     for card in page.get_by_test_id("stMetric").all():
         label = card.get_by_test_id("stMetricLabel").inner_text().strip()
+        labels.append(label)
         if label in CARD_LABELS:
             found[label] = int(card.get_by_test_id("stMetricValue").inner_text().strip().replace(",", ""))
-    assert set(found) == set(CARD_LABELS), found
+    width = page.get_by_test_id("stMain").evaluate("e => e.getBoundingClientRect().width")
+    assert set(found) == set(CARD_LABELS), (found, labels, f"main area {width} px")
     return found
 
 
