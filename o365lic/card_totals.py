@@ -8,8 +8,9 @@ the totals or a chart's scale.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,14 +21,15 @@ __all__ = [
     "KindTotals",
     "LicenseKind",
     "Utilisation",
+    "by_kind",
     "card_totals",
     "license_kind",
     "license_kinds",
-    "reason_texts",
     "utilisation_class",
     "utilisation_classes",
 ]
 
+_T = TypeVar("_T")
 Utilisation = Literal["idle", "healthy", "over-assigned"]
 LicenseKind = Literal["paid", "free", "trial"]
 
@@ -67,17 +69,20 @@ def utilisation_classes(active: pd.Series, consumed: pd.Series) -> pd.Series:
                      dtype=object)
 
 
-def reason_texts(free_reason: pd.Series) -> pd.Series:
-    """Each row's free reason as text, "" when it has none (None or NaN)."""
-    return free_reason.map(lambda r: r if isinstance(r, str) else "").astype(object)
+def by_kind(rule: Callable[[object, str | None], _T], is_free: pd.Series,
+            free_reason: pd.Series | None) -> pd.Series:
+    """``rule(is_free, free_reason)`` of every row (a reason that is not text passed as None),
+    worked out once per distinct pair: a table of thousands of licenses has a handful of them."""
+    free = is_free.astype(object).where(is_free.notna(), None)
+    reasons = (free_reason.map(lambda r: r if isinstance(r, str) else None) if free_reason is not None
+               else pd.Series(None, index=is_free.index, dtype=object))
+    pairs = pd.Series(list(zip(free, reasons, strict=True)), index=is_free.index, dtype=object)
+    return pairs.map({pair: rule(*pair) for pair in set(pairs)}).astype(object)
 
 
 def license_kinds(is_free: pd.Series, free_reason: pd.Series | None) -> pd.Series:
-    """:func:`license_kind` of every row at once (the same rule, set-based)."""
-    reason = reason_texts(free_reason if free_reason is not None else pd.Series(None, index=is_free.index))
-    free = is_free.astype(object).where(is_free.notna(), False).astype(bool).to_numpy()
-    return pd.Series(np.select([(reason == "trial").to_numpy(), (reason != "").to_numpy(), free],
-                               ["trial", "free", "free"], "paid"), index=is_free.index, dtype=object)
+    """:func:`license_kind` of every row at once."""
+    return by_kind(license_kind, is_free, free_reason)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from o365lic.card_totals import CardTotals, card_totals, license_kind, license_kinds, reason_texts, utilisation_classes
+from o365lic.card_totals import CardTotals, by_kind, card_totals, license_kind, utilisation_classes
 from o365lic.costs import money
 from o365lic.ui.display import format_count, format_percent, plural
 
@@ -79,13 +79,7 @@ def prepare(costs: pd.DataFrame, integrations: pd.DataFrame, stale_hours: int, *
         return out
     out["utilisation"] = pd.to_numeric(out["utilisation"], errors="coerce") * 100
     out["usage"] = utilisation_classes(out["active"], out["consumed"]).map(USAGE_LABELS)
-    reasons = out["free_reason"] if "free_reason" in out else pd.Series(None, index=out.index, dtype=object)
-    kinds = license_kinds(out["is_free"], reasons)
-    named = reason_texts(reasons)
-    out["kind"] = np.select([(kinds == "trial").to_numpy(), ((kinds == "free") & (named != "")).to_numpy(),
-                             (kinds == "free").to_numpy()],
-                            ["Trial", ("Free (" + named.astype(str) + ")").to_numpy(), "Free"], "")
-    out["kind"] = out["kind"].astype(object)
+    out["kind"] = by_kind(kind_label, out["is_free"], out.get("free_reason"))
     out["data_state"] = data_states(out, integrations, stale_hours)
     return with_cost_texts(out) if texts else out
 
