@@ -14,7 +14,7 @@ from o365lic.ui.context import context
 from o365lic.ui.display import md, plural
 from o365lic.ui.reads import all_organizations, match_state_count, tenant_matches
 from o365lic.ui.settings_common import names_of
-from o365lic.ui.settings_sync import PAGE_ROWS, page_number
+from o365lic.ui.settings_sync import page_of
 from o365lic.ui.signin import allowed, not_allowed
 from o365lic.wording import connect_error, connect_problem
 
@@ -167,11 +167,8 @@ def _discover_and_match(viewer: Viewer) -> None:
     if not total:  # nothing to list: no suggestions to work out either
         st.caption(f"No {state.lower()} tenants.")
         return
-    page = page_number(total, f"match_page_{state.lower()}")
-    first = (page - 1) * PAGE_ROWS
-    table = tenant_matches(state.lower()).iloc[first:first + PAGE_ROWS].reset_index(drop=True)  # type: ignore[arg-type]
-    if total > PAGE_ROWS:
-        st.caption(f"Tenants {first + 1:,}–{first + len(table):,} of {total:,}")
+    table = page_of(tenant_matches(state.lower()), f"match_page_{state.lower()}",  # type: ignore[arg-type]
+                    "Tenants").reset_index(drop=True)
     chosen = table.iloc[list(_match_table(table, state))]
     if not may_manage:
         st.caption(not_allowed(viewer, "manage_integrations"))
