@@ -594,3 +594,20 @@ def test_free_sku_list_is_edited_and_reset(app_db: Path) -> None:
     assert set(free_sku_list(store)) == set(DEFAULT_FREE_SKUS)
     assert set(at.text_area(key="free_skus_text").value.split()) == set(DEFAULT_FREE_SKUS)
     assert reports.totals(store)["active"] == paid
+
+
+def test_discovered_tenants_are_listed_a_page_at_a_time(app_db: Path, monkeypatch) -> None:
+    """More unmatched tenants than a page: the page box and "Tenants 1–2 of 5" say which are shown,
+    and the last page holds the rest, none twice."""
+    from o365lic.ui import settings_sync
+
+    monkeypatch.setattr(settings_sync, "PAGE_ROWS", 2)
+    at, _ = _discovered(app_db, "Fabrikam")
+    first = list(_match_table(at, "unmatched")["tenant_name"])
+    assert len(first) == 2
+    assert "Tenants 1–2 of 5" in [plain(c.value) for c in at.caption]
+    at.number_input(key="match_page_unmatched").set_value(3).run()
+    assert not at.exception
+    last = list(_match_table(at, "unmatched")["tenant_name"])
+    assert len(last) == 1 and not set(last) & set(first)
+    assert "Tenants 5–5 of 5" in [plain(c.value) for c in at.caption]
