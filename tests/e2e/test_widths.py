@@ -85,10 +85,45 @@ def synced_server(streamlit_runner, tmp_path_factory: pytest.TempPathFactory) ->
         yield server
 
 
+#: Resolves once the page has stood still for ``quiet`` ms: no script run, no change to the DOM, no
+#: finite animation running (the sidebar's), web fonts loaded and the main area's and sidebar's
+#: widths unchanged. "notRunning" alone is not enough: a busy browser draws a finished run's
+#: elements seconds later, and a page measured half drawn has narrower columns than it will have.
+_SETTLED_JS = """
+async ([quiet, limit]) => {
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  let changes = 0;
+  const observer = new MutationObserver((list) => { changes += list.length; });
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  const width = (id) => document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect().width;
+  const state = () => JSON.stringify([
+    document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
+    width('stMain'), width('stSidebar'), document.fonts.status, changes,
+    document.getAnimations().filter((a) => a.playState === 'running'
+                                    && a.effect?.getTiming().iterations !== Infinity).length]);
+  const started = performance.now();
+  let last = state(), since = started;
+  try {
+    while (performance.now() - since < quiet) {
+      if (performance.now() - started > limit) return `the page kept changing for ${limit} ms: ${last}`;
+      await sleep(50);
+      const now = state();
+      if (now !== last || !now.startsWith('["notRunning"')) { last = now; since = performance.now(); }
+    }
+  } finally {
+    observer.disconnect();
+  }
+  return '';
+}
+"""
+
+
 def _wait_idle(page: Page) -> None:
+    """The run has finished and the browser has drawn all of it (see ``_SETTLED_JS``)."""
     expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_have_count(
         1, timeout=90_000)
-    page.wait_for_timeout(400)  # fonts and the grid settle
+    problem = page.evaluate(_SETTLED_JS, [600, 60_000])
+    assert not problem, problem
 
 
 def _open(page: Page, url: str, name: str) -> None:
@@ -103,8 +138,20 @@ def _open(page: Page, url: str, name: str) -> None:
 
 
 def _cut_offs(page: Page, shot: Path) -> list[str]:
+    """What is cut off, and (when something is) the widths it was measured at, to tell a layout
+    still being drawn from a real defect."""
     page.screenshot(path=str(shot), full_page=True)
-    return list(page.evaluate(_CUT_OFF_JS))
+    found = list(page.evaluate(_CUT_OFF_JS))
+    if found:
+        found.append(page.evaluate(_LAYOUT_JS))
+    return found
+
+
+_LAYOUT_JS = """
+() => `measured with the main area ${document.querySelector('[data-testid="stMain"]')?.clientWidth} px wide,`
+      + ` the sidebar ${document.querySelector('[data-testid="stSidebar"]')?.clientWidth} px, the window`
+      + ` ${window.innerWidth} px, fonts ${document.fonts.status}`
+"""
 
 
 @pytest.fixture
