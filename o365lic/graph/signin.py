@@ -15,7 +15,9 @@ exactly the wait our policy chose. Nothing here logs or raises a token or a secr
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -46,6 +48,20 @@ __all__ = ["APPS_KEPT", "GraphConnector"]
 
 #: Tenants' MSAL applications (with their tokens) kept at least, the most recently used.
 APPS_KEPT = 256
+
+
+
+def _note_msal_extensions_absent() -> None:
+    """Every MSAL application built looks for the optional ``msal_extensions`` package (MSAL's
+    ``_msal_extension_check``): when it is not installed, a failed import per tenant, walking
+    ``sys.path`` under Python's import lock that every worker thread then waits for. Looked up
+    once here instead: absent, it is recorded as absent (``None`` in ``sys.modules`` makes the
+    import fail at once); present, MSAL's import finds the loaded module."""
+    if "msal_extensions" not in sys.modules and importlib.util.find_spec("msal_extensions") is None:
+        sys.modules["msal_extensions"] = None  # type: ignore[assignment]
+
+
+_note_msal_extensions_absent()
 
 _HTTP_STATUS = re.compile(r"HTTP Error:\s*(\d{3})")
 _HINTS = {
