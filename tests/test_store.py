@@ -216,3 +216,44 @@ def test_a_read_only_folder_for_the_sync_lock_is_reported_in_words(tmp_path: Pat
             sync_lock(folder / "o365lic.duckdb"):
         pass
     assert is_sync_running(folder / "o365lic.duckdb") is False
+
+
+def _row_groups(store: Store, table: str) -> list[int]:
+    """Rows in each of ``table``'s row groups, as stored in the file."""
+    return [r[1] for r in store.rows(
+        "SELECT row_group_id, max(count) FROM pragma_storage_info(?) GROUP BY 1 ORDER BY 1", [table])]
+
+
+def test_commits_write_small_row_groups_so_a_checkpoint_merges_little(tmp_path: Path) -> None:
+    """A sync commits a group of tenants at a time, and the file is closed (checkpointed) after
+    each commit; DuckDB merges the commits' small row groups at checkpoints, holding what it
+    merges in memory. Written through the store, no row group grows past ROW_GROUP_SIZE."""
+    from o365lic.store.database import ROW_GROUP_SIZE
+
+    store = Store(tmp_path / "o365lic.duckdb")
+    with store.transaction() as con:
+        con.execute("CREATE TABLE appended (n INTEGER, name VARCHAR)")
+    for commit in range(6):  # six group commits of 10,000 rows, the file closed after each
+        with store.transaction() as con:
+            con.execute("INSERT INTO appended SELECT range, 'user ' || range FROM range(?, ?)",
+                        [commit * 10_000, (commit + 1) * 10_000])
+    sizes = _row_groups(store, "appended")
+    assert sum(sizes) == 60_000 and store.scalar("SELECT count(DISTINCT n) FROM appended") == 60_000
+    assert max(sizes) <= ROW_GROUP_SIZE < 60_000, sizes
+
+
+def test_a_database_written_with_duckdbs_default_row_groups_opens_and_takes_writes(tmp_path: Path) -> None:
+    """A file written before (DuckDB's default row groups of 122,880 rows) keeps its rows and
+    takes new ones."""
+    path = tmp_path / "o365lic.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE earlier AS SELECT range AS n FROM range(200000)")
+    con.close()
+    store = Store(path)
+    assert max(_row_groups(store, "earlier")) > 16_384  # the file's own layout
+    with store.transaction() as con:
+        con.execute("INSERT INTO earlier SELECT range FROM range(200000, 230000)")
+        con.execute("DELETE FROM earlier WHERE n % 2 = 1")
+    add_integration(store, TENANT, "Contoso")
+    assert store.scalar("SELECT count(*) FROM earlier") == 115_000
+    assert [i.tenant_id for i in list_integrations(store)] == [TENANT]

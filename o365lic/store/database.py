@@ -14,6 +14,7 @@ read but not written is opened read-only: reads work, writes raise :class:`Store
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -27,7 +28,7 @@ import pandas as pd
 
 from o365lic.store.schema import migrate
 
-__all__ = ["Store", "StoreBusyError", "StoreCorruptError", "StoreError", "StoreLocationError",
+__all__ = ["ROW_GROUP_SIZE", "Store", "StoreBusyError", "StoreCorruptError", "StoreError", "StoreLocationError",
            "StoreReadOnlyError"]
 
 
@@ -77,6 +78,15 @@ def _location(path: Path, exc: OSError) -> StoreLocationError:
         f"({reason}); set O365LIC_DB to a file in a writable folder")
 
 
+#: Rows per row group of what o365lic writes (DuckDB's default is 122,880). Each commit of a
+#: sync's group of tenants starts new row groups, and a checkpoint merges small ones up to this
+#: size, holding what it merges in memory: at the default size that cost ~80 MiB at 500 tenants
+#: × 300 users and ~145 MiB at 5,000 (bench/RESULTS.md, "Memory"). At 16,384 (about one
+#: group's users) a merge costs a few MiB and the peak no longer grows with the tenant count.
+ROW_GROUP_SIZE = 16_384
+#: The file's name in the process's DuckDB instance (see :meth:`Store._connect_file`).
+_ALIAS = "o365lic"
+
 _write_locks: dict[str, threading.RLock] = {}
 #: Opening and closing one file's connections take turns within a process: DuckDB shares one
 #: instance per file, and a thread opening it while another closes the last connection
@@ -103,6 +113,9 @@ class Store:
             self._write_lock = _write_locks.setdefault(key, threading.RLock())
             self._open_lock = _open_locks.setdefault(key, threading.Lock())
         self._key = key
+        # One named in-memory DuckDB instance per file and process, shared by every connection
+        # of the process (as duckdb.connect(path) shares the file's instance).
+        self._instance = ":memory:o365lic-" + hashlib.sha256(key.encode()).hexdigest()[:16]
         self._local = threading.local()
         self._hold_lock = threading.Lock()
         self._held: duckdb.DuckDBPyConnection | None = None
@@ -147,7 +160,7 @@ class Store:
         while True:
             try:
                 with self._open_lock:
-                    con = duckdb.connect(str(self.path))
+                    con = self._connect_file()
                 break
             except duckdb.IOException as exc:
                 text = str(exc)
@@ -181,6 +194,21 @@ class Store:
                     self._close(con)
                     raise
                 _migrated.add(self._key)
+        return con
+
+    def _connect_file(self) -> duckdb.DuckDBPyConnection:
+        """A read-write connection whose default database is the file, attached with
+        :data:`ROW_GROUP_SIZE` (a setting of the attach, not of the file). The file stays
+        attached while the process has a connection open; when the last one closes, DuckDB
+        checkpoints it and lets go of it, as for ``duckdb.connect(path)``."""
+        con = duckdb.connect(self._instance)
+        try:
+            path = str(self.path).replace("'", "''")
+            con.execute(f"ATTACH IF NOT EXISTS '{path}' AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute(f"USE {_ALIAS}")
+        except BaseException:
+            con.close()
+            raise
         return con
 
     def _close(self, con: duckdb.DuckDBPyConnection) -> None:
