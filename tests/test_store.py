@@ -230,7 +230,7 @@ def test_commits_write_small_row_groups_so_a_checkpoint_merges_little(tmp_path: 
     merges in memory. Written through the store, no row group grows past ROW_GROUP_SIZE."""
     from o365lic.store.database import ROW_GROUP_SIZE
 
-    store = Store(tmp_path / "o365lic.duckdb")
+    store = Store(tmp_path / "O'Brien's files" / "o365lic.duckdb")  # a quote in the path is no SQL
     with store.transaction() as con:
         con.execute("CREATE TABLE appended (n INTEGER, name VARCHAR)")
     for commit in range(6):  # six group commits of 10,000 rows, the file closed after each
