@@ -158,7 +158,7 @@ def _cli_sync(args: argparse.Namespace, db: Path, settings: Settings) -> None:
         "O365LIC_DB": str(db), "O365LIC_CLIENT_ID": settings.client_id or "",
         "O365LIC_CLIENT_SECRET": settings.client_secret or "",
         "O365LIC_AUTHORITY_HOST": settings.authority_host, "O365LIC_GRAPH_URL": settings.graph_url,
-        "O365LIC_CA_BUNDLE": str(settings.ca_bundle), "O365LIC_CONCURRENCY": str(args.concurrency),
+        "O365LIC_CA_BUNDLE": str(settings.ca_bundle or ""), "O365LIC_CONCURRENCY": str(args.concurrency),
         "O365LIC_PRODUCT_NAMES_URL": settings.product_names_url or "",
     })
     started = time.perf_counter()
@@ -166,8 +166,9 @@ def _cli_sync(args: argparse.Namespace, db: Path, settings: Settings) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     last = ""
-    for line in proc.stdout:  # one line per tenant; the last one is the summary
-        last = line.strip()
+    with proc.stdout:
+        for line in proc.stdout:  # one line per tenant; the last one is the summary
+            last = line.strip()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started

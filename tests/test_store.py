@@ -257,3 +257,23 @@ def test_a_database_written_with_duckdbs_default_row_groups_opens_and_takes_writ
     add_integration(store, TENANT, "Contoso")
     assert store.scalar("SELECT count(*) FROM earlier") == 115_000
     assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
+
+
+def test_duckdb_spills_beside_the_database_not_into_the_working_folder(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query bigger than DuckDB's memory spills to a folder beside the database file (as when
+    DuckDB opens the file by its path), never into the folder the process started in."""
+    start = tmp_path / "started-here"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    path = tmp_path / "data" / "o365lic.duckdb"
+    store = Store(path)
+    with store.connect() as con:
+        con.execute("SET memory_limit = '64MB'")
+        con.execute("SET threads = 1")
+        spilled = con.execute("SELECT count(*) FROM (SELECT range % 1000003 AS k, md5(range::VARCHAR) AS v "
+                              "FROM range(2000000) ORDER BY v)").fetchone()
+        in_working_folder = sorted(p.name for p in start.iterdir())  # while DuckDB keeps its spill folder
+        beside = Path(f"{path}.tmp").is_dir()
+    assert spilled == (2_000_000,)
+    assert in_working_folder == [] and beside

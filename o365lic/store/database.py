@@ -201,7 +201,9 @@ class Store:
         :data:`ROW_GROUP_SIZE` (a setting of the attach, not of the file). The file stays
         attached while the process has a connection open; when the last one closes, DuckDB
         checkpoints it and lets go of it, as for ``duckdb.connect(path)``."""
-        con = duckdb.connect(self._instance)
+        # DuckDB spills to "<file>.tmp" beside a file it opens by path; an in-memory instance
+        # would spill into the working folder (a cron job's may not be writable): keep it beside.
+        con = duckdb.connect(self._instance, config={"temp_directory": f"{self.path}.tmp"})
         try:
             path = str(self.path).replace("'", "''")
             con.execute(f"ATTACH IF NOT EXISTS '{path}' AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
