@@ -6,6 +6,10 @@ file for each group commit and lets go). Writes go through :meth:`Store.transact
 commits on success and rolls back on any error; within a process, writers take turns on a
 lock (DuckDB transactions are optimistic).
 
+The file is attached to a named in-memory DuckDB instance with small row groups (see
+:data:`ROW_GROUP_SIZE`): code in this process opens it through :class:`Store` only; a direct
+``duckdb.connect(path)`` while a store holds it fails ("Unique file handle conflict").
+
 A file that cannot be used raises a :class:`StoreError` subclass whose message says what to
 do: damaged (:class:`StoreCorruptError`), a location that cannot hold it
 (:class:`StoreLocationError`), busy (:class:`StoreBusyError`). A database file that may be
