@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from o365lic import charts, export, sheets, ui
-from o365lic.ui import attention, cards, insights, money, reads, settings_sync
+from o365lic.ui import attention, cards, insights, money, reads
 from o365lic.ui.downloads import csv_and_xlsx
-from o365lic.ui.settings_sync import page_of
+from o365lic.ui.settings_sync import PAGE_ROWS, page_of
 
 ORGANIZATION_PAGE = "pages/organization.py"
 
@@ -45,7 +45,7 @@ def _table(table: pd.DataFrame, include_free: bool) -> None:
     order, config = cards.table_config(with_organization=True, with_free=include_free,
                                        with_state=bool((table["data_state"] != "").any()))
     ordered = table
-    if len(table) > settings_sync.PAGE_ROWS:  # more than a page: a header sorts only the page shown
+    if len(table) > PAGE_ROWS:  # more than a page: a header sorts only the page shown
         ordered = cards.sort_licenses(table, st.selectbox(
             "Sort by", cards.SORT_ORDERS, key="global_table_sort",
             help="The order of every license, across the pages (a column header sorts the page shown)."))

@@ -22,6 +22,7 @@ from o365lic.store import (
     list_integrations,
     update_integration,
 )
+from o365lic.store.database import ROW_GROUP_SIZE
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 TABLES = {
@@ -228,8 +229,6 @@ def test_commits_write_small_row_groups_so_a_checkpoint_merges_little(tmp_path: 
     """A sync commits a group of tenants at a time, and the file is closed (checkpointed) after
     each commit; DuckDB merges the commits' small row groups at checkpoints, holding what it
     merges in memory. Written through the store, no row group grows past ROW_GROUP_SIZE."""
-    from o365lic.store.database import ROW_GROUP_SIZE
-
     store = Store(tmp_path / "O'Brien's files" / "o365lic.duckdb")  # a quote in the path is no SQL
     with store.transaction() as con:
         con.execute("CREATE TABLE appended (n INTEGER, name VARCHAR)")
@@ -250,7 +249,7 @@ def test_a_database_written_with_duckdbs_default_row_groups_opens_and_takes_writ
     con.execute("CREATE TABLE earlier AS SELECT range AS n FROM range(200000)")
     con.close()
     store = Store(path)
-    assert max(_row_groups(store, "earlier")) > 16_384  # the file's own layout
+    assert max(_row_groups(store, "earlier")) > ROW_GROUP_SIZE  # the file's own layout
     with store.transaction() as con:
         con.execute("INSERT INTO earlier SELECT range FROM range(200000, 230000)")
         con.execute("DELETE FROM earlier WHERE n % 2 = 1")

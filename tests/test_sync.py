@@ -460,7 +460,6 @@ def test_names_from_the_tenant_are_cleaned_as_they_enter_the_store(
     assert store.scalar("SELECT display_name FROM contacts WHERE user_id = ?", [user.id]) == "Ada Lovelace"
 
 
-
 def test_tenants_land_in_organization_order_so_a_group_commit_reads_neighbouring_rows(
         sim: Simulator, store: Store, db_path) -> None:
     """A sync fetches and lands tenants by organization id (the order their contacts are kept

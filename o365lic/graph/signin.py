@@ -50,7 +50,6 @@ __all__ = ["APPS_KEPT", "GraphConnector"]
 APPS_KEPT = 256
 
 
-
 def _note_msal_extensions_absent() -> None:
     """Every MSAL application built looks for the optional ``msal_extensions`` package (MSAL's
     ``_msal_extension_check``): when it is not installed, a failed import per tenant, walking
