@@ -1,7 +1,8 @@
 """Microsoft Graph: sign-in (MSAL app-only tokens), the Graph client, errors, TLS trust.
 
 ``errors`` holds the error classes (mapped from status and code in one place), ``retry`` the
-one retry policy, ``tls`` the sessions and CA bundle, ``signin`` the :class:`GraphConnector`,
+one retry policy, ``tls`` the sessions and CA bundle, ``http`` the HTTPS client that sends
+through them, ``signin`` the :class:`GraphConnector`,
 ``client`` the per-tenant :class:`GraphClient`, ``lookup`` tenant input and resolution.
 """
 

@@ -44,7 +44,7 @@ class GraphClient:
         self.connector = connector
         self.tenant_id = tenant_id
         self.stats = RequestStats()
-        self._session = connector.graph_session()
+        self._http = connector.http
         self._token: str | None = token  # None: asked from the connector at the first call
         base = connector.settings.graph_url.rstrip("/")
         self._base = base
@@ -52,7 +52,7 @@ class GraphClient:
         self._origin = f"{parts.scheme}://{parts.netloc}"
 
     def close(self) -> None:
-        """Nothing to release: the connection stays in the thread's pool for the next tenant."""
+        """Nothing to release: the connector's connections serve the next tenant."""
 
     def __enter__(self) -> Self:
         return self
@@ -76,7 +76,7 @@ class GraphClient:
             problem: GraphError
             wait: Wait | None = None
             try:
-                response = self._session.get(url, params=params, headers={
+                response = self._http.get(url, params, {
                     "Authorization": f"Bearer {self._token}", "Accept": "application/json",
                     "client-request-id": client_request_id, "return-client-request-id": "true",
                 })

@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from .errors import SupportIds, entra_support_ids
+from .http import Answer
 
 __all__ = ["ErrorBody", "describe_answer", "error_body", "first_line"]
 
@@ -30,7 +31,7 @@ def first_line(text: str, limit: int = 160) -> str:
     return ""
 
 
-def describe_answer(response: requests.Response) -> str:
+def describe_answer(response: requests.Response | Answer) -> str:
     """``HTTP 502, text/html, "<html>…"``: what came back, for an answer that is not Microsoft's JSON."""
     content_type = response.headers.get("Content-Type") or "no content type"
     try:
@@ -40,7 +41,7 @@ def describe_answer(response: requests.Response) -> str:
     return f"HTTP {response.status_code}, {content_type}" + (f", {text!r}" if text else ", empty body")
 
 
-def error_body(response: requests.Response, client_request_id: str | None = None) -> ErrorBody:
+def error_body(response: requests.Response | Answer, client_request_id: str | None = None) -> ErrorBody:
     """Graph's ``error.code``/``message``/``innerError`` or Entra's ``error``/``error_description``."""
     fallback = response.reason or f"HTTP {response.status_code}"
     try:

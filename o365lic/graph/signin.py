@@ -40,6 +40,7 @@ from .errors import (
     SignInUnavailableError,
     register_secret,
 )
+from .http import Answer, HttpClient
 from .response import describe_answer, error_body
 from .retry import RETRY_STATUSES, RetryPolicy, Wait
 from .tls import build_session, certificate_refused, untrusted_message
@@ -72,33 +73,30 @@ _HINTS = {
 
 
 class _RecordingHttpClient:
-    """The HTTP client MSAL uses: our session, remembering each thread's last answer."""
+    """The HTTP client MSAL uses: the connector's, remembering each thread's last answer."""
 
-    def __init__(self, session: requests.Session) -> None:
-        self._session = session
+    def __init__(self, http: HttpClient) -> None:
+        self._http = http
         self._local = threading.local()
 
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
-        response = self._session.post(url, **kwargs)
+    def post(self, url: str, **kwargs: Any) -> Answer:
+        response = self._http.post(url, **kwargs)
         self._local.last = response
         return response
 
-    def get(self, url: str, **kwargs: Any) -> requests.Response:
-        response = self._session.get(url, **kwargs)
+    def get(self, url: str, **kwargs: Any) -> Answer:
+        response = self._http.get(url, **kwargs)
         self._local.last = response
         return response
-
-    def close(self) -> None:
-        self._session.close()
 
     def forget(self) -> None:
         self._local.last = None
 
-    def last(self) -> requests.Response | None:
+    def last(self) -> Answer | None:
         return getattr(self._local, "last", None)
 
 
-def _is_json(response: requests.Response) -> bool:
+def _is_json(response: Answer) -> bool:
     try:
         response.json()
     except ValueError:
@@ -129,12 +127,12 @@ class GraphConnector:
         self._apps: OrderedDict[str, msal.ConfidentialClientApplication] = OrderedDict()
         self._apps_kept = max(APPS_KEPT, 4 * settings.concurrency)
         self._lock = threading.Lock()
-        # One sign-in session for every tenant's MSAL app, and one Graph session per worker
-        # thread: connections (and TLS handshakes) are reused from tenant to tenant.
-        pool = max(10, settings.concurrency)
-        self._signin = _RecordingHttpClient(build_session(settings, timeout, pool_size=pool))
-        self._local = threading.local()
-        self._graph_sessions: list[requests.Session] = []
+        # One HTTPS client for every tenant's MSAL app and every worker's Graph calls: its
+        # connections (and TLS handshakes) are reused from tenant to tenant.
+        pool = max(10, 3 * settings.concurrency)  # the sync's workers and call threads
+        #: How this connector's sign-ins and Graph calls reach Microsoft.
+        self.http = HttpClient(build_session(settings, timeout, pool_size=pool), timeout)
+        self._signin = _RecordingHttpClient(self.http)
 
     @property
     def max_attempts(self) -> int:
@@ -146,23 +144,9 @@ class GraphConnector:
         """How the connector waits between attempts."""
         return self.retry.sleep
 
-    def graph_session(self) -> requests.Session:
-        """This thread's Graph session."""
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = build_session(self.settings, self.timeout)
-            self._local.session = session
-            with self._lock:
-                self._graph_sessions.append(session)
-        return session
-
     def close(self) -> None:
         """Close every connection this connector opened."""
-        with self._lock:
-            sessions, self._graph_sessions = self._graph_sessions, []
-        for session in sessions:
-            session.close()
-        self._signin.close()
+        self.http.close()
 
     def __enter__(self) -> Self:
         return self
@@ -283,7 +267,7 @@ class GraphConnector:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _failure(
-        self, tenant_id: str, response: requests.Response | None, result: Mapping[str, Any] | None,
+        self, tenant_id: str, response: Answer | None, result: Mapping[str, Any] | None,
         failure: BaseException | None, attempt: int, last_wait: Wait | None,
     ) -> tuple[GraphError, bool]:
         """The error of a failed token request, and whether another attempt may help."""
