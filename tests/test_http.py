@@ -40,6 +40,9 @@ def test_graph_answers_come_compressed_and_are_read_whole(sim: Simulator, db_pat
         users = answer.json()["value"]
         assert len(users) == len(sim.tenants[tenant].users)
         assert all(set(user) == {"id", "displayName"} for user in users)
+        refused = connector.http.get(f"{sim.graph_url}/users", None,
+                                     {**_bearer(connector, tenant), "Accept-Encoding": "gzip;q=0"})
+        assert "Content-Encoding" not in refused.headers
         plain = requests.get(f"{sim.graph_url}/users", {"$select": "id,displayName", "$top": "999"},
                              headers={**_bearer(connector, tenant), "Accept-Encoding": "identity"},
                              verify=str(sim.ca_file), timeout=10)
@@ -131,6 +134,22 @@ def test_a_proxy_named_in_the_environment_carries_sign_in_and_graph_calls(
     with GraphConnector(settings) as connector, connector.client(tenant) as client:
         assert client.get("/organization")["value"]
     assert proxy.tunnels == []
+
+
+def test_mistakes_in_the_environment_fail_at_once_as_requests_names_them(
+        sim: Simulator, db_path, monkeypatch) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    settings = dataclasses.replace(settings_for(sim, db_path), ca_bundle=None)  # the environment counts
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(sim.ca_file))
+    monkeypatch.setenv("HTTPS_PROXY", "http://:8080")
+    with pytest.raises(requests.exceptions.InvalidProxyURL):
+        HttpClient(build_session(settings), (2.0, 2.0)).get(f"{sim.graph_url}/organization")
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(db_path.parent / "no-such-ca.pem"))
+    with pytest.raises(OSError, match="CA certificate bundle") as missing:
+        HttpClient(build_session(settings), (2.0, 2.0)).get(f"{sim.graph_url}/organization")
+    assert not isinstance(missing.value, requests.ConnectionError)  # not a network fault to retry
 
 
 def test_failures_arrive_as_the_requests_errors_callers_handle(sim: Simulator, db_path) -> None:

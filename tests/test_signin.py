@@ -54,6 +54,15 @@ def test_token_endpoint_429_and_5xx_are_retried(sim: Simulator, settings, kind: 
     assert sim.token_request_count(tenant) - before == 3
 
 
+def test_a_token_answer_cut_short_is_retried(sim: Simulator, settings) -> None:
+    tenant = tenant_of(sim, 2)
+    sim.add_fault(tenant, Fault("truncated", path=TOKEN, times=1))
+    before = sim.token_request_count(tenant)
+    sleeps = Sleeps()
+    assert connector_with(settings, sleeps).token(tenant)
+    assert sim.token_request_count(tenant) - before == 2 and len(sleeps.waits) == 1
+
+
 def test_sign_in_unavailable_every_time_says_so_after_n_attempts(sim: Simulator, settings) -> None:
     tenant = tenant_of(sim, 1)
     sim.add_fault(tenant, Fault("unavailable", path=TOKEN, times=None, retry_after=None))

@@ -149,7 +149,7 @@ class HttpClient:
                 body = data
         wait = self._timeout if timeout is None else (
             urllib3.Timeout(connect=timeout[0], read=timeout[1]) if isinstance(timeout, tuple)
-            else urllib3.Timeout(timeout))
+            else urllib3.Timeout(connect=timeout, read=timeout))
         for attempt in (1, 2):
             route = self._route(origin)
             if route.headers:
@@ -202,7 +202,9 @@ class HttpClient:
         try:
             pool = adapter.get_connection_with_tls_context(prepared, verify, proxies=proxies, cert=cert)
             adapter.cert_verify(pool, origin, verify, cert)
-        except (HTTPError, OSError) as exc:
+        except requests.RequestException:
+            raise  # a bad proxy URL, a proxy scheme without its package: as Session.send raises them
+        except HTTPError as exc:  # urllib3's own; a missing CA bundle's OSError goes up unchanged
             raise _as_requests_error(exc) from None
         absolute = adapter.request_url(prepared, proxies) != prepared.path_url
         proxy = select_proxy(origin, proxies)

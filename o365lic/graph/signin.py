@@ -239,7 +239,8 @@ class GraphConnector:
             failure: BaseException | None = None
             try:
                 result = self._app(tenant_id).acquire_token_for_client(scopes=[self.scope])
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:  # an answer cut short: as a network fault
                 self._drop_app(tenant_id)
                 if isinstance(exc, requests.exceptions.SSLError) and certificate_refused(exc):
                     raise SignInTlsError(untrusted_message(self.settings.authority_host), tenant_id=tenant_id,

@@ -78,8 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(response)
 
     def _accepts_gzip(self) -> bool:
-        accepted = self.headers.get("Accept-Encoding") or ""
-        return any(part.split(";")[0].strip().lower() == "gzip" for part in accepted.split(","))
+        for part in (self.headers.get("Accept-Encoding") or "").split(","):
+            coding, _, weight = part.partition(";")
+            if coding.strip().lower() == "gzip":
+                return weight.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+        return False
 
     def _write(self, response: Response) -> None:
         body = response.body
