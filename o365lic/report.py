@@ -23,7 +23,7 @@ from o365lic.costs import NO_PRICE, cost_totals, money, unpriced_summary
 from o365lic.export import iso_utc
 from o365lic.history import change_since, trend
 from o365lic.renewals import renewals
-from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer
+from o365lic.store import LOCAL_ADMINISTRATOR, Store, Viewer, organization_named
 
 if TYPE_CHECKING:  # altair is imported when a chart is drawn: the command line starts faster
     import altair as alt
@@ -67,9 +67,8 @@ class ReportData:
 
 
 def resolve_organization(store: Store, name: str) -> str:
-    """The organization's exact name (any case, extra spaces ignored), else ReportError."""
-    names = {n.lower(): n for n in reports.organization_names(store)}
-    found = names.get(" ".join((name or "").split()).lower())
+    """The organization's exact name (:func:`~o365lic.store.organization_named`), else ReportError."""
+    found = organization_named(store, name)
     if found is None:
         raise ReportError(f"no organization named {name!r}")
     return found

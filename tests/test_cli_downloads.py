@@ -137,6 +137,20 @@ def test_reclaimable_and_overlaps_print_guarded_csv(demo: Path) -> None:
     assert sheet.max_row - 1 == len(insights.overlapping_licenses(store)) and sheet.freeze_panes == "A2"
 
 
+def test_every_organization_option_finds_the_name_however_it_is_typed(demo: Path) -> None:
+    """One look-up for every command: any case, and spaces around or doubled."""
+    typed = "  woodgrove   BANK "
+    for argv in (("export",), ("export", "--costs"), ("renewals", "--days", "3650"), ("overlaps",),
+                 ("history", "--since", "2020-01-01"), ("export", "--format", "xlsx", "--out",
+                                                         str(demo / "typed.xlsx"))):
+        code, out, err = run(*argv, "--organization", typed)
+        assert code == 0, (argv, err)
+        if "--out" not in argv:
+            rows = list(csv.reader(io.StringIO(out)))
+            assert {r[0] for r in rows[1:]} <= {"Woodgrove Bank"}, argv
+    assert openpyxl.load_workbook(demo / "typed.xlsx").active.cell(2, 1).value == "Woodgrove Bank"
+
+
 def test_an_unknown_organization_is_one_line(demo: Path) -> None:
     code, out, err = run("reclaimable", "--organization", "Nobody GmbH")
     assert code == 1 and out == ""

@@ -10,13 +10,13 @@ from typing import TextIO
 
 from o365lic import demo, reports
 from o365lic.cli import downloads, reporting
-from o365lic.cli.common import open_store, runtime_settings, tenant_ids, terminal_name, write_table
+from o365lic.cli.common import open_store, organization_option, runtime_settings, tenant_ids, write_table
 from o365lic.cli.errors import EXIT_FAILED, EXIT_OK, CliError
 from o365lic.cli.output import cli_actor
 from o365lic.config import Settings
 from o365lic.export import guard_cell, iso_utc, licenses_csv
 from o365lic.product_names import refresh_product_names
-from o365lic.store import DisconnectMode, disconnect_tenant, list_organizations
+from o365lic.store import DisconnectMode, disconnect_tenant
 from o365lic.store.audit import audit_log
 from o365lic.sync import TenantSyncResult, sync_tenants
 from o365lic.text import clean_name
@@ -53,14 +53,8 @@ def export_command(args: argparse.Namespace, settings: Settings, out: TextIO, er
     store = open_store(settings)
     if settings.demo_mode:
         demo.ensure_demo_tenants(store)
-    organizations = None
-    if args.organization:
-        # every organization, also one without licenses (its export is the header alone)
-        names = {name.lower(): name for _, name in list_organizations(store)}
-        match = names.get(clean_name(args.organization).lower())
-        if match is None:
-            raise CliError(f"no organization named {terminal_name(args.organization)!r}")
-        organizations = [match]
+    # every organization, also one without licenses (its export is the header alone)
+    organizations = organization_option(store, args.organization)
     table = reports.licenses(store, organizations=organizations, include_free=not args.without_free)
     return write_table(licenses_csv(table), len(table), args.out, out, err)
 

@@ -19,7 +19,7 @@ from o365lic.graph import (
     resolve_tenant_id,
     validate_tenant_input,
 )
-from o365lic.store import Store
+from o365lic.store import Store, organization_named
 from o365lic.store.integrations import MAX_INTERVAL_MINUTES, find_tenant
 from o365lic.sync import recover_interrupted_runs
 from o365lic.text import clean_name
@@ -29,6 +29,7 @@ __all__ = [
     "close_interrupted_runs",
     "interval_minutes",
     "open_store",
+    "organization_option",
     "port_number",
     "positive_int",
     "runtime_settings",
@@ -148,3 +149,14 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def organization_option(store: Store, name: str | None) -> list[str] | None:
+    """``[the organization's exact name]`` for ``--organization NAME``, or None for all of them."""
+    if not name:
+        return None
+    found = organization_named(store, name)
+    if found is None:
+        raise CliError(f"no organization named {terminal_name(name)!r}: the names are listed by "
+                       "python -m o365lic tenants list")
+    return [found]

@@ -14,17 +14,16 @@ from typing import TextIO
 import pandas as pd
 
 from o365lic import demo, insights, reports
-from o365lic.cli.common import open_store, terminal_name
+from o365lic.cli.common import open_store, organization_option, terminal_name
 from o365lic.cli.errors import EXIT_OK, CliError, UsageError, os_reason
 from o365lic.config import Settings
 from o365lic.cost_reports import license_costs
 from o365lic.filenames import download_name
 from o365lic.graph import validate_tenant_input
 from o365lic.sheets import costs_sheet, licenses_sheet, overlaps_sheet, reclaimable_sheet, sheet_csv
-from o365lic.store import Store, list_organizations
+from o365lic.store import Store
 from o365lic.store.integrations import find_tenant
 from o365lic.store.prices import install_demo_prices
-from o365lic.text import clean_name
 from o365lic.workbook import workbook_bytes
 
 __all__ = ["FORMATS", "HANDLERS", "add_parsers", "check_sync_tenants", "export_workbook", "output_path"]
@@ -57,18 +56,6 @@ def add_parsers(commands: argparse._SubParsersAction, export: argparse.ArgumentP
         command.add_argument("--format", choices=FORMATS, default="csv")
         command.add_argument("--out", metavar="FILE", type=Path,
                              help="write to FILE (or into FOLDER, named with the organization and date)")
-
-
-def _organizations(store: Store, name: str | None) -> list[str] | None:
-    """``[the organization's exact name]`` for ``--organization``, or None for all of them."""
-    if not name:
-        return None
-    names = {n.lower(): n for _, n in list_organizations(store)}
-    match = names.get(" ".join(clean_name(name).split()).lower())
-    if match is None:
-        raise CliError(f"no organization named {terminal_name(name)!r}: the names are listed by "
-                       "python -m o365lic tenants list")
-    return [match]
 
 
 def output_path(out: Path | None, fmt: str, title: str, organization: str | None) -> Path | None:
@@ -106,7 +93,7 @@ def export_workbook(args: argparse.Namespace, settings: Settings, out: TextIO, e
     title = "Office 365 License Costs" if args.costs else "Office 365 Licenses"
     output_path(args.out, "xlsx", title, args.organization)  # refused before opening anything
     store = _store(settings, prices=args.costs)
-    organizations = _organizations(store, args.organization)
+    organizations = organization_option(store, args.organization)
     path = output_path(args.out, "xlsx", title, organizations[0] if organizations else None)
     assert path is not None
     if args.costs:
@@ -125,7 +112,7 @@ def _table_command(title: str, read: Callable[[Store, list[str] | None], pd.Data
     def handler(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
         output_path(args.out, args.format, title, args.organization)
         store = _store(settings)
-        organizations = _organizations(store, args.organization)
+        organizations = organization_option(store, args.organization)
         sheet = shape(read(store, organizations))
         path = output_path(args.out, args.format, title, organizations[0] if organizations else None)
         if args.format == "xlsx":

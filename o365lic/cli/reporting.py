@@ -14,14 +14,13 @@ from typing import TextIO
 
 from o365lic import demo, reports
 from o365lic.alerts import alerts, alerts_csv, alerts_text
-from o365lic.cli.common import write_table
+from o365lic.cli.common import organization_option, write_table
 from o365lic.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from o365lic.config import Settings
 from o365lic.cost_reports import license_costs
 from o365lic.costs import costs_csv
 from o365lic.history import change_since, history_csv, parse_since
 from o365lic.renewals import renewals, renewals_csv
-from o365lic.report import resolve_organization
 from o365lic.store import Store
 from o365lic.store.prices import (
     import_prices,
@@ -83,14 +82,10 @@ def _store(settings: Settings) -> Store:
     return store
 
 
-def _organizations(store: Store, name: str | None) -> list[str] | None:
-    return [resolve_organization(store, name)] if name else None
-
-
 def export_costs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     """``export --costs``: the cost CSV, to stdout or ``--out``."""
     store = _store(settings)
-    table = license_costs(store, reports.LicenseFilter.of(_organizations(store, args.organization),
+    table = license_costs(store, reports.LicenseFilter.of(organization_option(store, args.organization),
                                                           include_free=not args.without_free))
     return write_table(costs_csv(table), len(table), args.out, out, err)
 
@@ -117,7 +112,8 @@ def _cmd_renewals(args: argparse.Namespace, settings: Settings, out: TextIO, err
         print("error: --days must be 0 or more", file=err)
         return EXIT_USAGE
     store = _store(settings)
-    out.write(renewals_csv(renewals(store, days=args.days, organizations=_organizations(store, args.organization))))
+    chosen = organization_option(store, args.organization)
+    out.write(renewals_csv(renewals(store, days=args.days, organizations=chosen)))
     return EXIT_OK
 
 
@@ -128,7 +124,7 @@ def _cmd_history(args: argparse.Namespace, settings: Settings, out: TextIO, err:
         print(f"error: --since: {exc}", file=err)
         return EXIT_USAGE
     store = _store(settings)
-    out.write(history_csv(change_since(store, since, organizations=_organizations(store, args.organization))))
+    out.write(history_csv(change_since(store, since, organizations=organization_option(store, args.organization))))
     return EXIT_OK
 
 
@@ -185,13 +181,13 @@ def _send(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     store = _store(settings)
     try:
         if args.alerts:
-            count, delivery = send_alerts(store, urls, _organizations(store, args.organization))
+            count, delivery = send_alerts(store, urls, organization_option(store, args.organization))
             if not count:
                 print("no alerts; nothing sent", file=out)
                 return EXIT_OK
             print(f"{count} alerts sent to {delivery.sent} of {len(urls)} targets", file=out)
         else:
-            names = _organizations(store, args.organization) if args.organization else \
+            names = organization_option(store, args.organization) if args.organization else \
                 reports.organization_names(store) if args.all else None
             if not names:
                 print("error: give --organization NAME or --all", file=err)

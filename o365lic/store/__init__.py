@@ -35,6 +35,7 @@ from o365lic.store.integrations import (
     get_integration,
     list_integrations,
     list_organizations,
+    organization_named,
     update_integration,
 )
 from o365lic.store.landing import TenantBatch, land_group
@@ -137,6 +138,7 @@ __all__ = [
     "load_product_names",
     "mark_interrupted_runs",
     "match_tenants",
+    "organization_named",
     "product_names_loaded_at",
     "revert_matches",
     "save_free_skus",

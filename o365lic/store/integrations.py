@@ -29,6 +29,7 @@ __all__ = [
     "list_integrations",
     "list_organizations",
     "organization_name",
+    "organization_named",
     "tenant_subject",
     "update_integration",
 ]
@@ -169,6 +170,18 @@ def list_organizations(store: Store) -> list[tuple[int, str]]:
     """(id, name) of every organization, by name."""
     return [(int(r[0]), str(r[1])) for r in store.rows(
         "SELECT id, name FROM organizations ORDER BY lower(name)")]
+
+
+def organization_named(store: Store, name: str | None) -> str | None:
+    """The exact name of the organization a person typed as ``name`` (any case; spaces, control
+    and format characters ignored as :func:`~o365lic.text.clean_name` ignores them), or None."""
+    def key(text: str) -> str:
+        return " ".join(clean_name(text).split()).lower()
+
+    wanted = key(name or "")
+    if not wanted:
+        return None
+    return next((n for _, n in list_organizations(store) if key(n) == wanted), None)
 
 
 def connected_integration_id(con: duckdb.DuckDBPyConnection, tenant_id: str) -> int:
