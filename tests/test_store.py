@@ -84,9 +84,9 @@ def test_the_license_type_is_created_once_with_locked_fields(store: Store) -> No
     assert ("Active", True) in fields and ("Consumed", True) in fields and ("Unused", True) in fields
 
 
-def _hold_lock(db_path: Path, seconds: float) -> subprocess.Popen[str]:
-    code = (f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); print('ready', flush=True); "
-            f"time.sleep({seconds}); c.close()")
+def _hold_lock(db_path: Path, seconds: float, read_only: bool = False) -> subprocess.Popen[str]:
+    code = (f"import duckdb, time; c = duckdb.connect({str(db_path)!r}, read_only={read_only}); "
+            f"print('ready', flush=True); time.sleep({seconds}); c.close()")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
@@ -111,6 +111,27 @@ def test_a_brief_lock_is_waited_out(db_path: Path) -> None:
         assert Store(db_path, lock_timeout=15).scalar("SELECT 42") == 42
         assert time.monotonic() - started > 0.3  # it really waited for the other process
     finally:
+        holder.wait()
+
+
+def test_a_file_another_process_reads_is_busy_not_read_only(db_path: Path) -> None:
+    """DuckDB's lock error for a file held read-only advises opening it "in read-only mode":
+    a writer that took that advice would fail every write (a sync next to an export did)."""
+    Store(db_path).rows("SELECT 1")
+    holder = _hold_lock(db_path, 1.0, read_only=True)
+    try:
+        store = Store(db_path, lock_timeout=15)
+        with store.transaction() as con:  # waits for the reader, then writes
+            con.execute("CREATE TABLE written (x INTEGER)")
+        assert not store.read_only
+    finally:
+        holder.wait()
+    holder = _hold_lock(db_path, 30, read_only=True)
+    try:
+        with pytest.raises(StoreBusyError, match="in use by another program"):
+            Store(db_path, lock_timeout=0.5).rows("SELECT 1")
+    finally:
+        holder.kill()
         holder.wait()
 
 

@@ -170,9 +170,12 @@ class Store:
                 text = str(exc)
                 if any(m in text for m in _CORRUPT_MARKERS):
                     raise _corrupt(self.path, exc) from None
-                if any(m in text for m in _READ_ONLY_MARKERS):
+                locked = _is_lock_error(exc)
+                # Checked first: a lock held by a read-only reader comes with DuckDB's advice to
+                # open the file "in read-only mode"; it is a busy file, not a read-only one.
+                if not locked and any(m in text for m in _READ_ONLY_MARKERS):
                     return self._open_read_only()
-                if not _is_lock_error(exc):
+                if not locked:
                     raise StoreError(f"cannot open the database {self.path}: {text.splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
                     pid = _PID.search(str(exc))
