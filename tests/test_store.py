@@ -225,6 +225,9 @@ def test_a_read_only_database_file_is_read_but_never_written(db_path: Path, immu
     assert [i.tenant_id for i in list_integrations(store)] == [TENANT]
     with pytest.raises(StoreReadOnlyError, match=r"read-only.*viewed and exported"):
         update_integration(store, TENANT, paused=True)
+    _chattr("-i", db_path)  # writable again: the same store (the app's, say) writes again
+    update_integration(store, TENANT, paused=True)
+    assert [i.paused for i in list_integrations(store)] == [True] and not store.read_only
 
 
 def test_a_read_only_folder_for_the_sync_lock_is_reported_in_words(tmp_path: Path, immutable) -> None:

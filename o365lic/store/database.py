@@ -124,7 +124,8 @@ class Store:
         self._hold_lock = threading.Lock()
         self._held: duckdb.DuckDBPyConnection | None = None
         self._held_count = 0
-        #: True once the file turned out to be read-only (reads work, writes raise).
+        #: True when the last open found the file read-only (reads work, writes raise); the
+        #: next open that gets the file read-write clears it.
         self.read_only = False
 
     @contextmanager
@@ -190,6 +191,7 @@ class Store:
                 if any(m in str(exc) for m in _CORRUPT_MARKERS):
                     raise _corrupt(self.path, exc) from None
                 raise StoreError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]}") from None
+        self.read_only = self._local.opened_read_only = False
         if self._key not in _migrated:
             with self._write_lock:
                 try:
@@ -237,7 +239,7 @@ class Store:
             if any(m in str(exc) for m in _CORRUPT_MARKERS):
                 raise _corrupt(self.path, exc) from None
             raise _read_only(self.path) from None
-        self.read_only = True
+        self.read_only = self._local.opened_read_only = True
         return con
 
     @contextmanager
@@ -265,7 +267,7 @@ class Store:
             if getattr(self._local, "in_transaction", False):
                 yield con
                 return
-            if self.read_only:
+            if getattr(self._local, "opened_read_only", False):  # this thread's connection
                 raise _read_only(self.path)
             con.execute("BEGIN TRANSACTION")
             self._local.in_transaction = True
