@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -125,6 +126,26 @@ def _phase(pages: _Pages, env: dict[str, str], folder: Path, until: Callable[[in
     return rounds, exports.results
 
 
+def _keep_evidence(folder: Path, page: object | None) -> Path:
+    """When a run fails, keep what explains it out of the temporary folder (it is removed, and
+    the exports still running would leave an empty database in it): the app's and the sync's
+    logs, a screenshot and the page's text and script state. Returns where."""
+    kept = Path(tempfile.mkdtemp(prefix="o365lic-bench-during-sync-failed-"))
+    for name in ("streamlit.log", "sync.log"):
+        if (folder / name).is_file():
+            shutil.copy2(folder / name, kept / name)
+    if page is not None:
+        try:
+            page.screenshot(path=str(kept / "page.png"))  # type: ignore[attr-defined]
+            app = page.locator('[data-testid="stApp"]')  # type: ignore[attr-defined]
+            state = app.get_attribute("data-test-script-state") if app.count() else "no stApp element"
+            (kept / "page.txt").write_text(f"script state: {state}\n\n{page.inner_text('body')}")  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - the evidence is best effort; the failure is re-raised
+            (kept / "page.txt").write_text(f"the page could not be read: {exc}")
+    print(f"the run failed: its logs and the page are kept in {kept}", file=sys.stderr, flush=True)
+    return kept
+
+
 def _summary(label: str, rounds: list[dict[str, float]], exports: list[tuple[float, bool, str]]) -> dict[str, float]:
     if not rounds or not exports:
         print(f"{label}: nothing measured (the sync ended first: use more tenants)")
@@ -170,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - started:.1f} s, exit {first.returncode}", flush=True)
         with run_streamlit(folder) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = None
             try:
                 page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
                 page.goto(server.url + "/")
@@ -181,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                 second = _sync(env, folder / "sync.log")
                 busy = _phase(pages, env, folder / "busy", lambda n: second.poll() is not None)
                 sync_seconds = time.perf_counter() - started
+            except BaseException:
+                _keep_evidence(folder, page)
+                raise
             finally:
                 browser.close()
         print(f"second sync (during the measurements): {sync_seconds:.1f} s, exit {second.returncode}")
