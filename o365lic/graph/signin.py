@@ -123,7 +123,6 @@ class GraphConnector:
         register_secret(settings.client_secret)
         #: The one retry policy of this connector's sign-ins and Graph calls.
         self.retry = retry or RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, sleep=sleep)
-        self.timeout = timeout
         self._apps: OrderedDict[str, msal.ConfidentialClientApplication] = OrderedDict()
         self._apps_kept = max(APPS_KEPT, 4 * settings.concurrency)
         self._lock = threading.Lock()

@@ -124,9 +124,12 @@ class Store:
         self._hold_lock = threading.Lock()
         self._held: duckdb.DuckDBPyConnection | None = None
         self._held_count = 0
-        #: True when the last open found the file read-only (reads work, writes raise); the
-        #: next open that gets the file read-write clears it.
-        self.read_only = False
+
+    @property
+    def read_only(self) -> bool:
+        """True when this thread's last open found the file read-only (reads work, writes
+        raise); the next open that gets the file read-write clears it."""
+        return bool(getattr(self._local, "opened_read_only", False))
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -171,12 +174,11 @@ class Store:
                 text = str(exc)
                 if any(m in text for m in _CORRUPT_MARKERS):
                     raise _corrupt(self.path, exc) from None
-                locked = _is_lock_error(exc)
-                # Checked first: a lock held by a read-only reader comes with DuckDB's advice to
+                # The lock first: a lock held by a read-only reader comes with DuckDB's advice to
                 # open the file "in read-only mode"; it is a busy file, not a read-only one.
-                if not locked and any(m in text for m in _READ_ONLY_MARKERS):
-                    return self._open_read_only()
-                if not locked:
+                if not _is_lock_error(exc):
+                    if any(m in text for m in _READ_ONLY_MARKERS):
+                        return self._open_read_only()
                     raise StoreError(f"cannot open the database {self.path}: {text.splitlines()[0]}") from None
                 if time.monotonic() >= deadline:
                     pid = _PID.search(str(exc))
@@ -191,7 +193,7 @@ class Store:
                 if any(m in str(exc) for m in _CORRUPT_MARKERS):
                     raise _corrupt(self.path, exc) from None
                 raise StoreError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]}") from None
-        self.read_only = self._local.opened_read_only = False
+        self._local.opened_read_only = False
         if self._key not in _migrated:
             with self._write_lock:
                 try:
@@ -239,7 +241,7 @@ class Store:
             if any(m in str(exc) for m in _CORRUPT_MARKERS):
                 raise _corrupt(self.path, exc) from None
             raise _read_only(self.path) from None
-        self.read_only = self._local.opened_read_only = True
+        self._local.opened_read_only = True
         return con
 
     @contextmanager
@@ -267,7 +269,7 @@ class Store:
             if getattr(self._local, "in_transaction", False):
                 yield con
                 return
-            if getattr(self._local, "opened_read_only", False):  # this thread's connection
+            if self.read_only:  # this thread's connection
                 raise _read_only(self.path)
             con.execute("BEGIN TRANSACTION")
             self._local.in_transaction = True
