@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from o365lic import reports
 from o365lic.export import CSV_HEADER
@@ -43,8 +44,17 @@ def _expected_metrics(totals: dict[str, float]) -> list[str]:
             f"{int(totals['over_assigned']):,}", f"{totals['utilisation'] * 100:.1f}%"]
 
 
+def _messages_received(page: Page) -> list[bytes]:
+    """Every WebSocket message the page receives from now on (call before ``goto``)."""
+    frames: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on(
+        "framereceived", lambda payload: frames.append(payload) if isinstance(payload, bytes) else None))
+    return frames
+
+
 def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_path: Path) -> None:
     assert tuple(HEADER_LINE.split(",")) == CSV_HEADER
+    frames = _messages_received(page)
     readme_screenshot = Path(__file__).resolve().parents[2] / "docs" / "global.png"
     before = readme_screenshot.read_bytes() if readme_screenshot.exists() else None
 
@@ -108,3 +118,9 @@ def test_sync_then_filter_and_download_csv(streamlit_server, page: Page, tmp_pat
     assert len(rows) == len(licenses) > 0
     assert {row[0] for row in rows} == {chosen}
     assert sorted(row[3] for row in rows) == sorted(licenses["sku_part_number"])
+
+    # Every message came whole, none marked for the browser to keep and be referred to later: a
+    # reference to a copy the browser has dropped stops the page ("Cached ForwardMsg MISS").
+    messages = [ForwardMsg.FromString(frame) for frame in frames]
+    assert max(map(len, frames)) >= 10_000  # large enough that Streamlit would cache it by default
+    assert [m.WhichOneof("type") for m in messages if m.metadata.cacheable or m.HasField("ref_hash")] == []
