@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.bench_pages import _idle, _timed
+from bench.bench_pages import RunWatch
 from bench.bench_sync import external_simulator
 from o365lic.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, generate_tenants
 from o365lic.store import Store
@@ -80,14 +80,13 @@ class _Pages:
     """One browser session on the app: the Global page by a sidebar click, and a new search on it."""
 
     def __init__(self, page, names: list[str]) -> None:
-        self.page = page
+        self.page, self.runs = page, RunWatch(page)
         self.terms = itertools.cycle(sorted({n.split()[0] for n in names}))
         self.nav = page.get_by_test_id("stSidebarNav")
 
     def global_click(self) -> float:
-        self.nav.get_by_role("link", name="Settings", exact=True).click()
-        _idle(self.page)
-        return _timed(self.nav.get_by_role("link", name="Global", exact=True).click, self.page)
+        self.runs.timed(self.nav.get_by_role("link", name="Settings", exact=True).click)
+        return self.runs.timed(self.nav.get_by_role("link", name="Global", exact=True).click)
 
     def global_search(self) -> float:
         box = self.page.locator(".st-key-global_search input")
@@ -96,7 +95,7 @@ class _Pages:
         def search() -> None:
             box.fill(term)
             box.press("Enter")
-        return _timed(search, self.page)
+        return self.runs.timed(search)
 
 
 class _Exports(threading.Thread):
@@ -194,9 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             page = None
             try:
                 page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
-                page.goto(server.url + "/")
-                _idle(page)
                 pages = _Pages(page, names)
+                pages.runs.timed(lambda: page.goto(server.url + "/"))
                 pages.global_click()  # warm
                 quiet = _phase(pages, env, folder / "quiet", lambda n: n >= args.rounds)
                 started = time.perf_counter()

@@ -127,12 +127,38 @@ def _idle(page, timeout_ms: int = 600_000) -> None:
     expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=timeout_ms)
 
 
-def _timed(action: Callable[[], None], page) -> float:
-    start = time.perf_counter()
-    action()
-    page.wait_for_timeout(150)  # let the rerun begin before waiting for it to end
-    _idle(page)
-    return time.perf_counter() - start - 0.15
+class RunWatch:
+    """Counts the script runs that the server reports finished to one page (the ``script_finished``
+    messages on its WebSocket; a run cut short by a newer one does not count), so that a timing
+    waits for the run its action started. The page's script state cannot tell: a run that starts
+    and ends between two renders never changes it, and a run that has not started yet looks idle."""
+
+    def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.page, self.ended = page, 0
+        self._early = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+        self._message = ForwardMsg
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            message = self._message.FromString(payload)
+            if message.WhichOneof("type") == "script_finished" and message.script_finished != self._early:
+                self.ended += 1
+
+    def timed(self, action: Callable[[], None], timeout_ms: int = 600_000) -> float:
+        """Seconds from ``action`` until the run it started has finished and the page shows it
+        (script state ``notRunning``, no spinner)."""
+        ended = self.ended
+        start = time.perf_counter()
+        action()
+        while self.ended <= ended:
+            if time.perf_counter() - start > timeout_ms / 1000:
+                raise TimeoutError(f"no script run finished within {timeout_ms / 1000:.0f} s of the action")
+            self.page.wait_for_timeout(20)  # lets Playwright deliver the messages
+        _idle(self.page, timeout_ms)
+        return time.perf_counter() - start
 
 
 def measure(url: str, repeat: int) -> dict[str, float]:
@@ -147,12 +173,12 @@ def measure(url: str, repeat: int) -> dict[str, float]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
-            page.goto(url + "/")
-            _idle(page)  # warm: the first run starts the app
+            runs = RunWatch(page)
+            runs.timed(lambda: page.goto(url + "/"))  # warm: the first run starts the app
             nav = page.get_by_test_id("stSidebarNav")
             def timed(name: str, action: Callable[[], None]) -> None:
                 cpu = _descendant_cpu()
-                times.setdefault(name, []).append(_timed(action, page))
+                times.setdefault(name, []).append(runs.timed(action))
                 times.setdefault(f"{name}, CPU", []).append(_descendant_cpu() - cpu)
 
             for _ in range(repeat):
@@ -197,11 +223,7 @@ def _visit(browser, url: str) -> float:
     context = browser.new_context(viewport={"width": 1440, "height": 1100})
     try:
         page = context.new_page()
-        start = time.perf_counter()
-        page.goto(url + "/")
-        page.wait_for_timeout(150)
-        _idle(page)
-        return time.perf_counter() - start - 0.15
+        return RunWatch(page).timed(lambda: page.goto(url + "/"))
     finally:
         context.close()
 
