@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,6 +114,48 @@ def test_a_brief_lock_is_waited_out(db_path: Path) -> None:
         assert time.monotonic() - started > 0.3  # it really waited for the other process
     finally:
         holder.wait()
+
+
+def _read_elsewhere(db_path: Path, sql: str) -> list[list[int]]:
+    """The rows of ``sql`` read by another process opening the file read-write (it fails while
+    this process holds the file)."""
+    code = (f"import duckdb, json; print(json.dumps(duckdb.connect({str(db_path)!r})"
+            f".execute({sql!r}).fetchall()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_last_connection_to_close_checkpoints_the_file_and_lets_go_of_it(db_path: Path) -> None:
+    store = Store(db_path)
+    with store.transaction() as con:
+        con.execute("CREATE TABLE written (x INTEGER)")
+        con.execute("INSERT INTO written SELECT range FROM range(1000)")
+    assert not Path(f"{db_path}.wal").exists()  # checkpointed: nothing left for a reader to replay
+    assert _read_elsewhere(db_path, "SELECT count(*) FROM written") == [[1000]]
+    assert store.scalar("SELECT count(*) FROM written") == 1000  # and this process opens it again
+
+
+def test_threads_opening_and_closing_at_once_keep_the_file_until_the_last_closes(db_path: Path) -> None:
+    store = Store(db_path)
+    with store.transaction() as con:
+        con.execute("CREATE TABLE numbers AS SELECT range AS x FROM range(100)")
+    errors: list[BaseException] = []
+
+    def reads() -> None:
+        try:
+            for _ in range(40):
+                assert Store(db_path).scalar("SELECT sum(x) FROM numbers") == 4950
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reads) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert _read_elsewhere(db_path, "SELECT count(*) FROM numbers") == [[100]]
 
 
 def test_a_file_another_process_reads_is_busy_not_read_only(db_path: Path) -> None:
