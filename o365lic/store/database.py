@@ -9,9 +9,8 @@ lock (DuckDB transactions are optimistic).
 The file is attached to a named in-memory DuckDB instance with small row groups (see
 :data:`ROW_GROUP_SIZE`): code in this process opens it through :class:`Store` only; a direct
 ``duckdb.connect(path)`` while a store holds it fails ("Unique file handle conflict"). The
-instance lives as long as the process (starting one costs ~20 ms, as much as a page's read); the
-file is attached while a connection is open and detached (checkpointed, its lock released) when
-the last one closes.
+process keeps that instance (:mod:`.instances`): the file is attached while a connection is open
+and detached (checkpointed, its lock released) when the last one closes.
 
 A file that cannot be used raises a :class:`StoreError` subclass whose message says what to
 do: damaged (:class:`StoreCorruptError`), a location that cannot hold it
@@ -33,6 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from o365lic.store import instances
 from o365lic.store.schema import migrate
 
 __all__ = ["ROW_GROUP_SIZE", "Store", "StoreBusyError", "StoreCorruptError", "StoreError", "StoreLocationError",
@@ -99,13 +99,12 @@ _write_locks: dict[str, threading.RLock] = {}
 #: instance per file, and a thread opening it while another closes the last connection
 #: fails ("Unique file handle conflict", "pandas_scan does not exist").
 _open_locks: dict[str, threading.Lock] = {}
-#: Per file: a connection that keeps its in-memory DuckDB instance alive, and how many
-#: connections of this process use the attached file (it is detached when that falls to 0).
-_anchors: dict[str, duckdb.DuckDBPyConnection] = {}
-_users: dict[str, int] = {}
 _migrated: set[str] = set()
 _registry_lock = threading.Lock()
 _PID = re.compile(r"\(PID (\d+)\)")
+#: The longest wait between two tries to open a file another process holds: a sync lets go of it
+#: between group commits, and a try costs ~1 ms, so try often enough to use the time it is free.
+_RETRY_CAP_SECONDS = 0.05
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -173,7 +172,7 @@ class Store:
             raise StoreLocationError(
                 f"cannot keep the database at {self.path}: it is a folder; set O365LIC_DB to a file path")
         deadline = time.monotonic() + self.lock_timeout
-        delay = 0.05
+        delay = 0.01
         while True:
             try:
                 with self._open_lock:
@@ -197,7 +196,7 @@ class Store:
                         "a sync may be running from the command line. Try again when it has finished."
                     ) from None
                 time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+                delay = min(delay * 2, _RETRY_CAP_SECONDS)
             except duckdb.Error as exc:
                 if any(m in str(exc) for m in _CORRUPT_MARKERS):
                     raise _corrupt(self.path, exc) from None
@@ -218,45 +217,24 @@ class Store:
 
     def _connect_file(self) -> duckdb.DuckDBPyConnection:
         """A read-write connection whose default database is the file, attached with
-        :data:`ROW_GROUP_SIZE` (a setting of the attach, not of the file) by the first connection
-        and detached by :meth:`_close` of the last (call with ``_open_lock`` held)."""
-        anchor = _anchors.get(self._key)
-        if anchor is None:
-            # DuckDB spills to "<file>.tmp" beside a file it opens by path; an in-memory instance
-            # would spill into the working folder (a cron job's may not be writable): keep it beside.
-            anchor = duckdb.connect(self._instance, config={"temp_directory": f"{self.path}.tmp"})
-            _anchors[self._key] = anchor
-        con = anchor.cursor()
-        try:
-            if not _users.get(self._key):
-                path = str(self.path).replace("'", "''")
-                con.execute(f"ATTACH IF NOT EXISTS '{path}' AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-            con.execute(f"USE {_ALIAS}")
-        except BaseException:
-            con.close()
-            raise
-        _users[self._key] = _users.get(self._key, 0) + 1
-        return con
+        :data:`ROW_GROUP_SIZE` (a setting of the attach, not of the file) to the process's
+        instance for it (:mod:`.instances`) by the first connection, detached at the last close."""
+        path = str(self.path).replace("'", "''")
+        # DuckDB spills to "<file>.tmp" beside a file it opens by path; an in-memory instance
+        # would spill into the working folder (a cron job's may not be writable): keep it beside.
+        return instances.attach(
+            self._key, self._instance, f"{self.path}.tmp",
+            f"ATTACH IF NOT EXISTS '{path}' AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})", _ALIAS)
 
     def _close(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Close a connection of :meth:`_connect_file`; the last one detaches the file, which
+        """Close a connection; the last one of :meth:`_connect_file` detaches the file, which
         checkpoints it and lets other processes have it."""
         with self._open_lock:
-            con.close()
             if id(con) in self._read_only_ids:  # its own instance (see _open_read_only)
                 self._read_only_ids.discard(id(con))
+                con.close()
                 return
-            _users[self._key] -= 1
-            if _users[self._key]:
-                return
-            anchor = _anchors[self._key]
-            try:
-                anchor.execute(f"DETACH DATABASE IF EXISTS {_ALIAS}")
-            except BaseException:
-                # the file must not stay locked: drop the instance, which lets go of it
-                del _anchors[self._key]
-                anchor.close()
-                raise
+            instances.release(self._key, con, _ALIAS)
 
     def _open_read_only(self) -> duckdb.DuckDBPyConnection:
         """The file may be read but not written: open it read-only (no migration possible)."""
