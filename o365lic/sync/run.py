@@ -55,8 +55,9 @@ __all__ = [
 SyncResultOutcome = Literal["ok", "error", "skipped"]
 #: A group commit lands this many finished tenants at most...
 GROUP_SIZE = 50
-#: ...or whatever has finished when the oldest of them has waited this long.
-GROUP_SECONDS = 0.25
+#: ...or whatever has finished when the oldest of them has waited this long (fewer, fuller
+#: commits leave the file free to readers longer between them; bench/RESULTS.md).
+GROUP_SECONDS = 1.0
 #: How long the writer keeps retrying a group while another program holds the file.
 BUSY_PATIENCE_SECONDS = 120.0
 
