@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import sys
+import threading
 
 import pytest
 
@@ -11,6 +14,7 @@ from o365lic import reports
 from o365lic.simulator import Fault, Simulator
 from o365lic.store import Store, list_integrations, update_integration
 from o365lic.sync import SyncInProgressError, sync_lock, sync_tenants
+from o365lic.sync import run as run_module
 from tests.conftest import connect_all, fast_connector, settings_for
 
 
@@ -476,3 +480,23 @@ def test_tenants_land_in_organization_order_so_a_group_commit_reads_neighbouring
     assert [r.outcome for r in results] == ["ok"] * len(tenants)
     assert landed == [t.tenant_id for t in tenants]  # organization ids, not names (which run Z to A)
     assert [i.organization for i in list_integrations(store)] == sorted(names)  # pages still list by name
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux keeps a CPU priority per thread")
+def test_the_threads_that_fetch_run_at_a_lower_cpu_priority_and_the_writer_at_the_callers(
+        sim: Simulator, store: Store, db_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync is background work: on the app's machine, the pages people use come first."""
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    fetching: list[int] = []
+    writing: list[int] = []
+    fetch = run_module.fetch_tenant
+    monkeypatch.setattr(run_module, "fetch_tenant", lambda *a, **k: (fetching.append(niceness()), fetch(*a, **k))[1])
+    connect_all(store, sim)
+    caller = niceness()
+    results = sync_tenants(store, settings_for(sim, db_path), on_result=lambda *_: writing.append(niceness()))
+    assert [r.outcome for r in results] == ["ok"] * len(sim.tenants)
+    assert fetching == [min(19, caller + run_module.FETCH_NICENESS)] * len(sim.tenants)
+    assert writing == [caller] * len(sim.tenants)  # the writer holds the file: it keeps its priority
+    assert niceness() == caller

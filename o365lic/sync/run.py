@@ -11,6 +11,8 @@ its run records the error. One sync runs per database at a time (:mod:`.lock`).
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -43,6 +45,7 @@ from o365lic.sync.fetch import MAX_CALLS_PER_TENANT, describe_error, fetch_tenan
 from o365lic.sync.lock import sync_lock
 
 __all__ = [
+    "FETCH_NICENESS",
     "GROUP_SECONDS",
     "GROUP_SIZE",
     "SyncResultOutcome",
@@ -58,6 +61,10 @@ GROUP_SIZE = 50
 #: ...or whatever has finished when the oldest of them has waited this long (fewer, fuller
 #: commits leave the file free to readers longer between them; bench/RESULTS.md).
 GROUP_SECONDS = 1.0
+#: How much lower the CPU priority of the threads that fetch tenants is (``nice``): a sync is
+#: background work, and on the app's machine the pages people use come first. The writer keeps
+#: the caller's priority, so that it holds the database file no longer than it must.
+FETCH_NICENESS = 10
 #: How long the writer keeps retrying a group while another program holds the file.
 BUSY_PATIENCE_SECONDS = 120.0
 
@@ -138,6 +145,18 @@ def landing_order(integration: Integration) -> tuple[int, int]:
     row group: 85 MiB of buffers per commit at 5,000 tenants x 300 users (bench/RESULTS.md).
     """
     return (integration.organization_id or 0, integration.id)
+
+
+def _fetch_in_background() -> None:
+    """Lower this fetching thread's CPU priority by :data:`FETCH_NICENESS` (Linux keeps a
+    priority per thread; elsewhere, or when refused, the thread keeps its priority)."""
+    if not hasattr(os, "setpriority"):
+        return
+    me = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + FETCH_NICENESS))
+    except OSError:
+        pass
 
 
 class _Writer:
@@ -257,8 +276,9 @@ def sync_tenants(
             workers = max(1, min(settings.concurrency, len(chosen)))
             queue = iter(sorted(chosen, key=landing_order))
             in_flight: dict[Future[TenantBatch | FailedRun], tuple[Integration, float]] = {}
-            with ThreadPoolExecutor(workers, thread_name_prefix="o365lic-sync") as pool, \
-                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1) // 2,
+            with ThreadPoolExecutor(workers, thread_name_prefix="o365lic-sync",
+                                    initializer=_fetch_in_background) as pool, \
+                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1) // 2, initializer=_fetch_in_background,
                                        thread_name_prefix="o365lic-call") as calls:
 
                 def submit_next() -> None:
