@@ -11,7 +11,8 @@ the time from opening the URL in a new browser context until the app is idle, co
 server's first script run: imports, demo start-up, first reads) and warm (a second visit, a new
 session), median of ``--repeat`` servers; the same for a one-line Streamlit app as the floor.
 Pages: one server per size; every page (Settings on each of its sections) opened by a click and
-timed until the app is idle (Streamlit's script state ``notRunning`` and no spinner).
+timed until the app is idle: the server has reported the script run that the click started
+finished (:class:`RunWatch`), and the page shows it (script state ``notRunning``, no spinner).
 Prints one line per page and size, the median of ``--repeat`` loads (and of the CPU seconds the
 server and the browser spent on each: steadier than wall time on a shared machine), and the
 ratio of the largest size to the smallest. Results are written down in bench/RESULTS.md.
