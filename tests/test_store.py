@@ -174,6 +174,42 @@ def test_a_process_that_used_many_database_files_keeps_only_a_few_duckdb_instanc
     assert threads() - before <= 4  # each kept instance would have added ~9
 
 
+_FULL_DISK = """
+import resource, sys
+from pathlib import Path
+from o365lic.store import Store
+path = Path(sys.argv[1])
+store = Store(path)
+with store.transaction() as con:
+    con.execute("CREATE TABLE t (x INTEGER, y VARCHAR)")
+    con.execute("INSERT INTO t SELECT range, repeat('x', 200) FROM range(60000)")
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size, hard))  # the file cannot grow
+with store.hold(), store.transaction() as con:  # its checkpoint at the close fails
+    con.execute("INSERT INTO t SELECT range, repeat('y', 200) FROM range(3000)")
+print("committed", flush=True)
+with store.hold():
+    print("read", store.scalar("SELECT count(*) FROM t"), flush=True)
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+with store.hold():
+    print("rows", store.scalar("SELECT count(*) FROM t"), flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a full disk played with RLIMIT_FSIZE")
+def test_a_commit_whose_checkpoint_fails_at_the_close_is_kept_and_the_store_goes_on(tmp_path: Path) -> None:
+    """A full disk as the last connection closes: DuckDB lets go of the file with the commit in its
+    write-ahead log. The commit must not look failed (a sync would fail tenants that landed),
+    and the store must go on working (a failed close once left hold() broken for good)."""
+    db = tmp_path / "o365lic.duckdb"
+    done = subprocess.run([sys.executable, "-c", _FULL_DISK, str(db)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["committed", "read", "63000", "rows", "63000"]
+    assert "could not be checkpointed" in done.stderr  # logged, in words
+    assert _read_elsewhere(db, "SELECT count(*) FROM t") == [[63000]]
+
+
 def test_a_file_another_process_reads_is_busy_not_read_only(db_path: Path) -> None:
     """DuckDB's lock error for a file held read-only advises opening it "in read-only mode":
     a writer that took that advice would fail every write (a sync next to an export did)."""

@@ -157,8 +157,8 @@ class Store:
             with self._hold_lock:
                 self._held_count -= 1
                 if self._held_count == 0 and self._held is not None:
-                    self._close(self._held)
-                    self._held = None
+                    held, self._held = self._held, None
+                    self._close(held)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -219,7 +219,7 @@ class Store:
         """A read-write connection whose default database is the file, attached with
         :data:`ROW_GROUP_SIZE` (a setting of the attach, not of the file) to the process's
         instance for it (:mod:`.instances`) by the first connection, detached at the last close."""
-        path = str(self.path).replace("'", "''")
+        path = self._key.replace("'", "''")  # resolved: a later chdir cannot point it elsewhere
         # DuckDB spills to "<file>.tmp" beside a file it opens by path; an in-memory instance
         # would spill into the working folder (a cron job's may not be writable): keep it beside.
         return instances.attach(

@@ -9,12 +9,15 @@ last keep theirs (one in the app and the CLI; many in a test run).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 
 import duckdb
 
 __all__ = ["MAX_KEPT", "attach", "release"]
+
+log = logging.getLogger(__name__)
 
 #: Instances kept without a connection using their file.
 MAX_KEPT = 4
@@ -48,12 +51,15 @@ def attach(key: str, instance: str, temp_directory: str, attach_sql: str, alias:
             _evict(keep=key)
         _anchors.move_to_end(key)
         con = anchor.cursor()
+        first = not _users.get(key)
         try:
-            if not _users.get(key):
+            if first:
                 con.execute(attach_sql)
             con.execute(f"USE {alias}")
         except BaseException:
             con.close()
+            if first:  # no connection counts it: never leave the file attached (and locked)
+                _detach(key, alias)
             raise
         _users[key] = _users.get(key, 0) + 1
         return con
@@ -63,14 +69,25 @@ def release(key: str, con: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Close a connection of :func:`attach`; the last one of a file detaches it."""
     with _lock:
         con.close()
-        _users[key] -= 1
-        if _users[key]:
+        if _users.get(key, 0) <= 0:  # not a connection of attach(): nothing to count
             return
-        anchor = _anchors[key]
-        try:
-            anchor.execute(f"DETACH DATABASE IF EXISTS {alias}")
-        except BaseException:
-            del _anchors[key]  # the file must not stay locked: closing the instance lets go of it
-            anchor.close()
-            raise
-        _evict()
+        _users[key] -= 1
+        if not _users[key]:
+            _detach(key, alias)
+            _evict()
+
+
+def _detach(key: str, alias: str) -> None:
+    """Detach the file (call with ``_lock`` held). A checkpoint that fails (a full disk) still
+    detaches it, its commits kept in the WAL for the next attach: logged, not raised, as a
+    commit that succeeded must not look failed; the instance is dropped all the same."""
+    anchor = _anchors.get(key)
+    if anchor is None:
+        return
+    try:
+        anchor.execute(f"DETACH DATABASE IF EXISTS {alias}")
+    except duckdb.Error as exc:
+        log.warning("the database %s could not be checkpointed as it was closed (its changes stay in "
+                    "its write-ahead log): %s", key, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        del _anchors[key]  # the file must not stay locked: closing the instance lets go of it
+        anchor.close()
