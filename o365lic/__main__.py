@@ -19,7 +19,7 @@ def _run() -> int:
     except KeyboardInterrupt:  # Ctrl-C while starting up
         print("interrupted", file=sys.stderr)
         return 130
-    return main()
+    return main(program=True)
 
 
 sys.exit(_run())

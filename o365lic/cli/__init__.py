@@ -17,6 +17,7 @@ from o365lic.cli.output import ScrubbedStream, quiet_stdout
 from o365lic.cli.parser import build_parser
 from o365lic.cli.tenants import tenants_command
 from o365lic.config import load_settings, split_targets
+from o365lic.sync import run_in_background
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -35,8 +36,10 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code. Every error is one line on ``err``."""
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None,
+         program: bool = False) -> int:
+    """Run the command line; returns the exit code. Every error is one line on ``err``.
+    ``program``: this process is ``python -m o365lic`` (a ``sync`` then runs it in the background)."""
     raw_out = out if out is not None else sys.stdout
     raw_err = err if err is not None else sys.stderr
     scrubbed_out, scrubbed_err = ScrubbedStream(raw_out, []), ScrubbedStream(raw_err, [])
@@ -44,6 +47,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     database: Path | None = None
     try:
         args = build_parser().parse_args(argv)
+        if program and args.command == "sync":
+            run_in_background()  # before any thread starts: they all inherit it
         if args.command == "simulate":
             code = commands.simulate_command(args, None, stdout, stderr)
         else:

@@ -22,15 +22,18 @@ from o365lic.sync.lock import (
     sync_lock,
 )
 from o365lic.sync.run import (
+    BACKGROUND_NICENESS,
     GROUP_SECONDS,
     GROUP_SIZE,
     SyncResultOutcome,
     TenantSyncResult,
+    run_in_background,
     select_tenants,
     sync_tenants,
 )
 
 __all__ = [
+    "BACKGROUND_NICENESS",
     "GROUP_SECONDS",
     "GROUP_SIZE",
     "MAX_CALLS_PER_TENANT",
@@ -42,6 +45,7 @@ __all__ = [
     "fetch_tenant",
     "is_sync_running",
     "recover_interrupted_runs",
+    "run_in_background",
     "select_tenants",
     "sync_lock",
     "sync_tenants",

@@ -45,12 +45,13 @@ from o365lic.sync.fetch import MAX_CALLS_PER_TENANT, describe_error, fetch_tenan
 from o365lic.sync.lock import sync_lock
 
 __all__ = [
-    "FETCH_NICENESS",
+    "BACKGROUND_NICENESS",
     "GROUP_SECONDS",
     "GROUP_SIZE",
     "SyncResultOutcome",
     "TenantSyncResult",
     "landing_order",
+    "run_in_background",
     "select_tenants",
     "sync_tenants",
 ]
@@ -61,10 +62,11 @@ GROUP_SIZE = 50
 #: ...or whatever has finished when the oldest of them has waited this long (fewer, fuller
 #: commits leave the file free to readers longer between them; bench/RESULTS.md).
 GROUP_SECONDS = 1.0
-#: How much lower the CPU priority of the threads that fetch tenants is (``nice``): a sync is
-#: background work, and on the app's machine the pages people use come first. The writer keeps
-#: the caller's priority, so that it holds the database file no longer than it must.
-FETCH_NICENESS = 10
+#: The CPU priority (``nice``) that a sync's background work runs at, at least: the threads that
+#: fetch tenants, and the whole process of ``python -m o365lic sync``. A sync is background work;
+#: on the app's machine the pages people use come first. The app's writer thread keeps its
+#: priority, so that it holds the database file no longer than it must.
+BACKGROUND_NICENESS = 10
 #: How long the writer keeps retrying a group while another program holds the file.
 BUSY_PATIENCE_SECONDS = 120.0
 
@@ -147,14 +149,15 @@ def landing_order(integration: Integration) -> tuple[int, int]:
     return (integration.organization_id or 0, integration.id)
 
 
-def _fetch_in_background() -> None:
-    """Lower this fetching thread's CPU priority by :data:`FETCH_NICENESS` (Linux keeps a
-    priority per thread; elsewhere, or when refused, the thread keeps its priority)."""
+def run_in_background() -> None:
+    """Lower the calling thread's CPU priority to :data:`BACKGROUND_NICENESS` if it is higher
+    (Linux keeps a priority per thread, and the threads it starts inherit it; elsewhere, or when
+    refused, the thread keeps its priority)."""
     if not hasattr(os, "setpriority"):
         return
     me = threading.get_native_id()
     try:
-        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + FETCH_NICENESS))
+        os.setpriority(os.PRIO_PROCESS, me, max(os.getpriority(os.PRIO_PROCESS, me), BACKGROUND_NICENESS))
     except OSError:
         pass
 
@@ -277,8 +280,8 @@ def sync_tenants(
             queue = iter(sorted(chosen, key=landing_order))
             in_flight: dict[Future[TenantBatch | FailedRun], tuple[Integration, float]] = {}
             with ThreadPoolExecutor(workers, thread_name_prefix="o365lic-sync",
-                                    initializer=_fetch_in_background) as pool, \
-                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1) // 2, initializer=_fetch_in_background,
+                                    initializer=run_in_background) as pool, \
+                    ThreadPoolExecutor(workers * (MAX_CALLS_PER_TENANT - 1) // 2, initializer=run_in_background,
                                        thread_name_prefix="o365lic-call") as calls:
 
                 def submit_next() -> None:
