@@ -95,9 +95,8 @@ ROW_GROUP_SIZE = 16_384
 _ALIAS = "o365lic"
 
 _write_locks: dict[str, threading.RLock] = {}
-#: Opening and closing one file's connections take turns within a process: DuckDB shares one
-#: instance per file, and a thread opening it while another closes the last connection
-#: fails ("Unique file handle conflict", "pandas_scan does not exist").
+#: Opening and closing one file's connections take turns within a process (the read-only
+#: connections too, which are their own DuckDB instances; :mod:`.instances` serialises the rest).
 _open_locks: dict[str, threading.Lock] = {}
 _migrated: set[str] = set()
 _registry_lock = threading.Lock()
@@ -223,7 +222,7 @@ class Store:
         # DuckDB spills to "<file>.tmp" beside a file it opens by path; an in-memory instance
         # would spill into the working folder (a cron job's may not be writable): keep it beside.
         return instances.attach(
-            self._key, self._instance, f"{self.path}.tmp",
+            self._key, self._instance, f"{self._key}.tmp",
             f"ATTACH IF NOT EXISTS '{path}' AS {_ALIAS} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})", _ALIAS)
 
     def _close(self, con: duckdb.DuckDBPyConnection) -> None:
